@@ -25,13 +25,21 @@ export function attestationOccurrence(
 ): Occurrence {
   return {
     attestation: {
-      serializedPayload: payload.toString('base64'),
-      signatures: [{ publicKeyId: keyId, signature: signature.toString('base64') }],
+      serializedPayload: bytesField(payload),
+      signatures: [{ publicKeyId: keyId, signature: bytesField(signature) }],
     },
     kind: 'ATTESTATION',
     noteName: attestor.noteReference,
     resourceUri: image.ref,
   };
+}
+
+/**
+ * A proto bytes field in JSON the way gcloud (apitools) writes it: URL-safe base64 with padding.
+ * The API accepts standard and URL-safe base64 alike; reading accepts both too.
+ */
+function bytesField(bytes: Buffer): string {
+  return bytes.toString('base64').replaceAll('+', '-').replaceAll('/', '_');
 }
 
 export interface ExistingAttestations {
