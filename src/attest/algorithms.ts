@@ -64,7 +64,7 @@ export function describeKey(key: KeyObject): string {
   const details = key.asymmetricKeyDetails ?? {};
   if (key.asymmetricKeyType === 'ec') return `an EC ${details.namedCurve ?? '?'} key`;
   if (key.asymmetricKeyType?.startsWith('rsa')) return `an RSA ${details.modulusLength ?? '?'}-bit key`;
-  return `a ${key.asymmetricKeyType ?? key.type} key`;
+  return `a key of type ${key.asymmetricKeyType ?? key.type}`;
 }
 
 function keyOptions(key: KeyObject, algorithm: SignatureAlgorithm, saltLength: number) {

@@ -95,12 +95,14 @@ function readPrivateKey(path: string): KeyObject {
   } catch (err) {
     throw new UsageError(`cannot read -attestation-key ${path}: ${errorMessage(err)}`);
   }
+  if (/-----BEGIN ENCRYPTED PRIVATE KEY-----|Proc-Type: 4,ENCRYPTED/.test(pem)) {
+    throw new UsageError(`-attestation-key ${path} is not a usable PEM private key: encrypted keys are not supported`);
+  }
   let key: KeyObject;
   try {
     key = createPrivateKey({ key: pem, format: 'pem' });
   } catch (err) {
-    const why = /passphrase/i.test(errorMessage(err)) ? 'encrypted keys are not supported' : errorMessage(err);
-    throw new UsageError(`-attestation-key ${path} is not a usable PEM private key: ${why}`);
+    throw new UsageError(`-attestation-key ${path} is not a usable PEM private key: ${errorMessage(err)}`);
   }
   const type = key.asymmetricKeyType;
   const supported = type === 'rsa' || type === 'rsa-pss' || (type === 'ec' && SUPPORTED_CURVES.has(key.asymmetricKeyDetails?.namedCurve ?? ''));

@@ -40,6 +40,8 @@ export interface FakeGcp {
   readonly faults: Fault[];
   /** Attestor resources by name (projects/P/attestors/A). */
   readonly attestors: Map<string, unknown>;
+  /** The most requests the fake has handled at once (tests reset it). */
+  maxInFlight: number;
   /** Largest list page the fake returns, whatever pageSize asks for. */
   pageLimit: number;
   /** Rewrites KMS answers, to simulate corruption in transit. */
@@ -74,6 +76,7 @@ export async function startFakeGcp(): Promise<FakeGcp> {
     occurrences,
     faults,
     attestors,
+    maxInFlight: 0,
     pageLimit: 1000,
     async addKmsKey(keyVersion, key) {
       const file = join(dir, `${kmsKeys.size}.pem`);
@@ -159,7 +162,11 @@ export async function startFakeGcp(): Promise<FakeGcp> {
     return fake.tamperKms ? fake.tamperKms(response) : response;
   };
 
+  let inFlight = 0;
   const server = createServer((req, res) => {
+    inFlight++;
+    fake.maxInFlight = Math.max(fake.maxInFlight, inFlight);
+    res.on('close', () => inFlight--);
     handle(req, res).catch((err: unknown) => {
       if (err instanceof HttpError) googleError(res, err.status, STATUS_NAMES[err.status] ?? 'UNKNOWN', err.message);
       else googleError(res, 500, 'INTERNAL', String(err));
