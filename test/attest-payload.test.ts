@@ -11,6 +11,8 @@ import { after, before, describe, test } from 'node:test';
 import { crc32c } from '../src/attest/crc32c.js';
 import { type AttestFlagValues, attestConfigFromFlags } from '../src/attest/index.js';
 import { signaturePayload } from '../src/attest/payload.js';
+import { parseFlags } from '../src/cli/flags.js';
+import { FLAGS } from '../src/cli/options.js';
 import { UsageError } from '../src/errors.js';
 import { createLogger } from '../src/log.js';
 import { parseReference } from '../src/reference/reference.js';
@@ -86,6 +88,16 @@ describe('attestConfigFromFlags', () => {
     logs.length = 0;
     assert.equal(attestConfigFromFlags(flags({ 'binauthz-attestor': '', 'gcp-kms-key': 'x' }), logger), undefined);
     assert.deepEqual(logs, ['reimage: warn: -gcp-kms-key has no effect without -binauthz-attestor\n']);
+  });
+
+  test('takes the CLI\'s parsed flag values as they are, defaults included', () => {
+    const { values } = parseFlags(FLAGS, ['-binauthz-attestor', 'projects/p/attestors/a', '-attestation-key-id=kid', '-dryrun']);
+    const config = attestConfigFromFlags(values, logger);
+    assert.equal(config?.binauthzEndpoint, 'https://binaryauthorization.googleapis.com');
+    assert.equal(config?.kmsEndpoint, 'https://cloudkms.googleapis.com');
+    assert.equal(config?.grafeasEndpoint, 'https://containeranalysis.googleapis.com');
+    assert.deepEqual(config?.signing, { kind: 'kms', keyId: 'kid' });
+    assert.equal(config?.dryRun, true);
   });
 
   test('defaults: KMS, the attestor\'s first key, the attestor\'s project', () => {

@@ -45,15 +45,9 @@ export interface Attestor {
 
 export class AttestorError extends ReimageError {}
 
-export async function fetchAttestor(
-  tokens: AccessTokenSource,
-  endpoint: string,
-  name: string,
-  signal?: AbortSignal,
-): Promise<Attestor> {
+export async function fetchAttestor(tokens: AccessTokenSource, endpoint: string, name: string): Promise<Attestor> {
   const resource = await gcpJson<AttestorResource>(tokens, apiUrl(endpoint, `v1/${name}`), {
     operation: `get Binary Authorization attestor ${name}`,
-    ...(signal && { signal }),
   });
   const note = resource.userOwnedGrafeasNote;
   if (!note?.noteReference) {

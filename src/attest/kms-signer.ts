@@ -37,13 +37,12 @@ export function kmsSigner(tokens: AccessTokenSource, endpoint: string, keyVersio
   const description = `Cloud KMS key version ${keyVersion}`;
   return {
     description,
-    async sign(payload, algorithm, signal) {
+    async sign(payload, algorithm) {
       const digest = createHash(algorithm.hash).update(payload).digest();
       const response = await gcpJson<AsymmetricSignResponse>(tokens, apiUrl(endpoint, `v1/${keyVersion}:asymmetricSign`), {
         operation: `sign with ${description}`,
         method: 'POST',
         body: { digest: { [algorithm.hash]: digest.toString('base64') }, digestCrc32c: String(crc32c(digest)) },
-        ...(signal && { signal }),
       });
       const corrupt = (what: string) => new KmsIntegrityError(`sign with ${description}: ${what}; the request or response was corrupted in transit, try again`);
       if (response.verifiedDigestCrc32c !== true) throw corrupt('KMS did not verify the digest checksum (verifiedDigestCrc32c is not true)');

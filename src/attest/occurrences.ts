@@ -58,11 +58,10 @@ export async function existingAttestations(
   parent: string,
   attestor: Attestor,
   image: DigestImage,
-  signal?: AbortSignal,
 ): Promise<ExistingAttestations> {
   // has_suffix is what gcloud uses to match either form; the exact checks follow below.
   const filter = `kind = "ATTESTATION" AND has_suffix(resourceUrl, "${image.ref}")`;
-  const occurrences = (await grafeas.listOccurrences(parent, filter, signal)).filter(
+  const occurrences = (await grafeas.listOccurrences(parent, filter)).filter(
     (o) =>
       o.kind === 'ATTESTATION' &&
       o.noteName === attestor.noteReference &&

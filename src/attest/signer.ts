@@ -7,5 +7,5 @@ import type { SignatureAlgorithm } from './algorithms.js';
 export interface Signer {
   /** For messages: "Cloud KMS key version projects/…/cryptoKeyVersions/1", "key file k.pem". */
   readonly description: string;
-  sign(payload: Buffer, algorithm: SignatureAlgorithm, signal?: AbortSignal): Promise<Buffer>;
+  sign(payload: Buffer, algorithm: SignatureAlgorithm): Promise<Buffer>;
 }
