@@ -52,11 +52,15 @@ export async function runScanner(
       // the group is already gone
     }
   };
+  let exited: { code: number | null; sig: NodeJS.Signals | null } | undefined;
+  let finish: (() => void) | undefined;
   const stop = (why: 'timeout' | 'abort') => {
     if (stopped) return;
     stopped = why;
     killGroup('SIGTERM');
     forceKill = setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS);
+    // A child that escaped the group may hold stdout open: once stopped, exit is enough.
+    if (exited) finish?.();
   };
   const timer = setTimeout(() => stop('timeout'), timeoutMs);
   const onAbort = () => stop('abort');
@@ -67,6 +71,11 @@ export async function runScanner(
       child.once('error', reject);
       // 'close' waits for stdout/stderr too, so the output is complete.
       child.once('close', (c, s) => resolve({ code: c, sig: s }));
+      finish = () => resolve(exited!);
+      child.once('exit', (c, s) => {
+        exited = { code: c, sig: s };
+        if (stopped) finish?.();
+      });
     });
     const tail = stderr.subarray(Math.max(0, stderr.length - STDERR_TAIL_BYTES)).toString('utf8');
     if (stopped === 'abort') throw signal?.reason ?? new ReimageError('vulnerability check aborted');
@@ -92,5 +101,7 @@ export async function runScanner(
     signal?.removeEventListener('abort', onAbort);
     // Children the scanner left behind (still in its group) go with it.
     killGroup('SIGKILL');
+    child.stdout.destroy();
+    child.stderr.destroy();
   }
 }
