@@ -23,6 +23,15 @@ async function runFake(cfg: FakeScannerConfig, extra: string[] = []): Promise<Im
   return verdict.images[0]!;
 }
 
+/** Waits (boundedly) for each process to be gone; fails naming any that is still running. */
+async function assertGone(pids: Record<string, number>): Promise<void> {
+  for (const [what, pid] of Object.entries(pids)) {
+    let gone = await isGone(pid);
+    for (let i = 0; i < 100 && !gone; i++) gone = (await sleep(50), await isGone(pid));
+    assert.ok(gone, `${what} process ${pid} is still running`);
+  }
+}
+
 /** True once the process is gone (or a zombie waiting to be reaped). */
 async function isGone(pid: number): Promise<boolean> {
   try {
@@ -90,11 +99,20 @@ describe('scanner processes', () => {
     assert.equal(result.error?.message, 'scanner timed out after 3s and was killed');
     assert.equal(result.error?.signal, 'SIGTERM');
     const pids = JSON.parse(await readFile(pidFile, 'utf8')) as { scanner: number; child: number };
-    for (const [what, pid] of Object.entries(pids)) {
-      let gone = await isGone(pid);
-      for (let i = 0; i < 100 && !gone; i++) gone = (await sleep(50), await isGone(pid));
-      assert.ok(gone, `${what} process ${pid} is still running`);
-    }
+    await assertGone(pids);
+  });
+
+  it('an abort (Ctrl-C) rejects the whole check and kills running scanners', async () => {
+    const dir = await tempDir();
+    const pidFile = join(dir, 'pids.json');
+    const command = await fakeScannerCommand(dir, { hang: true, pidFile });
+    const abort = new AbortController();
+    const run = checkImages([IMAGE], configFromArgs(['-vulncheck-max-cvss', '7', '-vulncheck-command', command]), { signal: abort.signal });
+    for (let i = 0; i < 200 && !(await readFile(pidFile, 'utf8').catch(() => '')); i++) await sleep(50);
+    abort.abort(new Error('interrupted'));
+    await assert.rejects(run, /interrupted/);
+    const pids = JSON.parse(await readFile(pidFile, 'utf8')) as { scanner: number; child: number };
+    await assertGone(pids);
   });
 
   it('at most -vulncheck-workers scanners are alive at once', async () => {
