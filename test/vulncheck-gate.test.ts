@@ -128,6 +128,7 @@ describe('flag validation (usage errors name the flag)', () => {
     const config = configFromArgs(['-trivy-command', 'trivy image', '-vulncheck-command', `grype --by-cve -o 'json' "a b" c\\ d`]);
     assert.deepEqual(config.command, ['grype', '--by-cve', '-o', 'json', 'a b', 'c d']);
     assert.deepEqual(configFromArgs([]).command, ['trivy', 'image', '-f', 'json']);
+    assert.equal(configFromArgs(['-vulncheck-report-output', 'out.json']).reportOutput, 'out.json');
   });
 });
 

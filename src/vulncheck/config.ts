@@ -37,6 +37,8 @@ export interface VulncheckConfig {
     /** First wait between polls (doubles each time). */
     pollInitialDelayMs: number;
   };
+  /** -vulncheck-report-output: where the CLI writes the verdict JSON (writeVulncheckReport). */
+  reportOutput?: string;
   logger: Logger;
 }
 
@@ -56,6 +58,7 @@ export interface VulncheckFlagValues {
   'grafeas-parent': string;
   'grafeas-endpoint': string;
   'gcp-access-token-file': string;
+  'vulncheck-report-output': string;
 }
 
 const METHODS: Readonly<Record<string, VulncheckConfig['method']>> = { trivy: 'exec', exec: 'exec', grafeas: 'grafeas' };
@@ -92,6 +95,7 @@ export function vulncheckConfigFromFlags(values: VulncheckFlagValues, logger: Lo
   }
   const ignoreImages = values['vulncheck-ignore-images'];
   const tokenFile = values['gcp-access-token-file'];
+  const reportOutput = values['vulncheck-report-output'];
   return {
     maxCvss,
     unscoredCvss,
@@ -109,6 +113,7 @@ export function vulncheckConfigFromFlags(values: VulncheckFlagValues, logger: Lo
       ...(tokenFile && { tokenFile }),
       pollInitialDelayMs: 500,
     },
+    ...(reportOutput && { reportOutput }),
     logger,
   };
 }
