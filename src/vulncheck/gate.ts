@@ -1,0 +1,78 @@
+/**
+ * The vulnerability gate: scans every final image in a bounded pool, merges each report's findings
+ * by vulnerability ID, and sorts them into found (within the limit), ignored and rejected.
+ */
+import { errorMessage } from '../errors.js';
+import type { VulncheckConfig } from './config.js';
+import { findingSource } from './image-scan.js';
+import { mapBounded } from './pool.js';
+import { ScannerError } from './scanner-process.js';
+import type { AffectedPackage, Finding, ImageVerdict, Vulnerability, VulncheckVerdict } from './types.js';
+
+/**
+ * Checks final images (digest references, registry/repo@sha256:…). Scan failures are recorded
+ * per image and fail the verdict; only an abort through `opts.signal` rejects.
+ */
+export async function checkImages(
+  images: readonly string[],
+  config: VulncheckConfig,
+  opts: { signal?: AbortSignal } = {},
+): Promise<VulncheckVerdict> {
+  if (config.maxCvss === 0) return { enabled: false, maxCvss: 0, images: [], unusedIgnores: [], passed: true };
+  const source = findingSource(config);
+  const unique = [...new Set(images)];
+  const results = await mapBounded(unique, config.workers, async (image): Promise<ImageVerdict> => {
+    if (config.ignoreImages?.test(image)) {
+      config.logger.debug(`vulncheck: ${image}: skipped (matches -vulncheck-ignore-images)`);
+      return { image, skipped: true, found: [], ignored: [], rejected: [] };
+    }
+    config.logger.debug(`vulncheck: ${image}: checking`);
+    try {
+      return classify(image, mergeFindings(await source(image, opts.signal), config.unscoredCvss), config);
+    } catch (err) {
+      if (opts.signal?.aborted) throw err;
+      const error = err instanceof ScannerError ? err.failure : { message: errorMessage(err) };
+      return { image, found: [], ignored: [], rejected: [], error };
+    }
+  });
+  const used = new Set(results.flatMap((r) => r.ignored.flatMap((v) => v.ignoredBy ?? [])));
+  return {
+    enabled: true,
+    maxCvss: config.maxCvss,
+    images: results,
+    unusedIgnores: config.ignore.labels().filter((label) => !used.has(label)),
+    passed: results.every((r) => !r.error && r.rejected.length === 0),
+  };
+}
+
+/** One entry per ID: the highest score over its findings, and every package it was found in. */
+export function mergeFindings(findings: readonly Finding[], unscoredCvss: number): Vulnerability[] {
+  const byId = new Map<string, { score?: number; packages: AffectedPackage[] }>();
+  for (const f of findings) {
+    const entry = byId.get(f.id) ?? { packages: [] };
+    if (f.score !== undefined && (entry.score === undefined || f.score > entry.score)) entry.score = f.score;
+    if (f.package && !entry.packages.some((p) => JSON.stringify(p) === JSON.stringify(f.package))) entry.packages.push(f.package);
+    byId.set(f.id, entry);
+  }
+  return [...byId].map(([id, e]) =>
+    e.score === undefined ? { id, score: unscoredCvss, unscored: true, packages: e.packages } : { id, score: e.score, packages: e.packages },
+  );
+}
+
+function classify(image: string, vulns: readonly Vulnerability[], config: VulncheckConfig): ImageVerdict {
+  const verdict: ImageVerdict = { image, found: [], ignored: [], rejected: [] };
+  for (const v of vulns) {
+    if (!(v.score > config.maxCvss)) {
+      verdict.found.push(v);
+      continue;
+    }
+    const ignoredBy = config.ignore.matching(image, v.id);
+    if (ignoredBy.length > 0) verdict.ignored.push({ ...v, ignoredBy });
+    else verdict.rejected.push(v);
+  }
+  const byId = (a: Vulnerability, b: Vulnerability) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  verdict.found.sort(byId);
+  verdict.ignored.sort(byId);
+  verdict.rejected.sort((a, b) => b.score - a.score || byId(a, b));
+  return verdict;
+}

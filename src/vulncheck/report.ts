@@ -1,0 +1,78 @@
+/**
+ * What the gate tells the user: the stderr failure report, the -vulncheck-report-output JSON and
+ * the CVE fields of the mappings file (the Go tool's ignoredCVEs/foundCVEs "ID:score" strings).
+ */
+import { randomBytes } from 'node:crypto';
+import { rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { ReimageError, errorMessage } from '../errors.js';
+import type { ImageVerdict, ScanFailure, Vulnerability, VulncheckVerdict } from './types.js';
+
+/** The failure report for stderr: rejected vulnerabilities and scan errors per image, unused ignores. */
+export function formatVulncheckReport(verdict: VulncheckVerdict): string {
+  const lines: string[] = [];
+  const failing = verdict.images.filter((r) => r.error || r.rejected.length > 0);
+  if (failing.length > 0) {
+    lines.push(`vulnerability check failed for ${failing.length} image${failing.length === 1 ? '' : 's'} (limit: CVSS ${verdict.maxCvss}):`);
+  }
+  for (const r of failing) {
+    if (r.error) {
+      lines.push(`  ${r.image}: cannot check: ${r.error.message}`, ...failureDetails(r.error));
+      continue;
+    }
+    lines.push(`  ${r.image}: ${r.rejected.length} vulnerabilit${r.rejected.length === 1 ? 'y' : 'ies'} above ${verdict.maxCvss}:`);
+    for (const v of r.rejected) lines.push(`    ${formatVulnerability(v)}`);
+  }
+  if (verdict.unusedIgnores.length > 0) {
+    lines.push(`ignore entries that matched nothing (prune them): ${verdict.unusedIgnores.join(', ')}`);
+  }
+  return lines.length > 0 ? `${lines.join('\n')}\n` : '';
+}
+
+function formatVulnerability(v: Vulnerability): string {
+  const score = `${v.score.toFixed(1)}${v.unscored ? ' (unscored)' : ''}`;
+  const packages = v.packages.map((p) =>
+    `${p.name}${p.version ? ` ${p.version}` : ''} (${p.fixedVersion ? `fixed in ${p.fixedVersion}` : 'no fix known'})`,
+  );
+  return `${score.padEnd(4)}  ${v.id}${packages.length > 0 ? `  ${packages.join(', ')}` : ''}`;
+}
+
+function failureDetails(f: ScanFailure): string[] {
+  const out: string[] = [];
+  if (f.command) out.push(`      command: ${f.command.map(shellQuote).join(' ')}`);
+  if (f.command && (f.exitCode !== undefined || f.signal)) {
+    out.push(`      exit code: ${f.exitCode ?? 'none'}${f.signal ? ` (signal ${f.signal})` : ''}`);
+  }
+  const stderr = f.stderr?.trimEnd();
+  if (stderr) out.push('      stderr:', ...stderr.split('\n').map((l) => `        | ${l}`));
+  return out;
+}
+
+function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
+/** Writes the verdict as JSON, atomically (temporary file in the same directory, then rename). */
+export async function writeVulncheckReport(file: string, verdict: VulncheckVerdict): Promise<void> {
+  const tmp = join(dirname(file), `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    await writeFile(tmp, `${JSON.stringify(verdict, null, 2)}\n`);
+    await rename(tmp, file);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw new ReimageError(`cannot write vulnerability report ${file}: ${errorMessage(err)}`);
+  }
+}
+
+/**
+ * The CVE fields of one image's mappings entry, as the Go reimage writes them: ignoredCVEs are the
+ * vulnerabilities above the limit that an ignore entry let through, foundCVEs those within the
+ * limit, each "ID:score" with the score printed like Go's %f. Empty lists are omitted.
+ */
+export function mappingCveFields(result: ImageVerdict): { ignoredCVEs?: string[]; foundCVEs?: string[] } {
+  const strings = (vulns: readonly Vulnerability[]) => vulns.map((v) => `${v.id}:${v.score.toFixed(6)}`);
+  return {
+    ...(result.ignored.length > 0 && { ignoredCVEs: strings(result.ignored) }),
+    ...(result.found.length > 0 && { foundCVEs: strings(result.found) }),
+  };
+}

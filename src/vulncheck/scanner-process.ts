@@ -1,0 +1,107 @@
+/**
+ * Runs one scanner command with a deadline. The scanner is started in its own process group
+ * (detached), so that a timeout or an abort kills it together with every child it started
+ * (trivy and grype fork helpers; killing only the leader would leave them running).
+ */
+import { spawn } from 'node:child_process';
+import { ReimageError, errorMessage } from '../errors.js';
+import type { ScanFailure } from './types.js';
+
+/** Kept from the scanner's stderr for error reports. */
+const STDERR_TAIL_BYTES = 8 * 1024;
+/** Time a scanner gets to exit after SIGTERM before its group is SIGKILLed. */
+const KILL_GRACE_MS = 3000;
+
+export interface ScannerOutput {
+  stdout: string;
+  stderr: string;
+}
+
+/** A scanner run that failed: the command, exit code or signal and stderr are in `failure`. */
+export class ScannerError extends ReimageError {
+  constructor(readonly failure: ScanFailure) {
+    super(failure.message);
+  }
+}
+
+export async function runScanner(
+  argv: readonly string[],
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<ScannerOutput> {
+  signal?.throwIfAborted();
+  const [file, ...args] = argv;
+  if (file === undefined) throw new ReimageError('empty scanner command');
+  const command = [...argv];
+  const child = spawn(file, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const stdout: Buffer[] = [];
+  let stderr = Buffer.alloc(0);
+  child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr = Buffer.concat([stderr, chunk]);
+    if (stderr.length > STDERR_TAIL_BYTES * 2) stderr = stderr.subarray(stderr.length - STDERR_TAIL_BYTES);
+  });
+
+  let stopped: 'timeout' | 'abort' | undefined;
+  let forceKill: NodeJS.Timeout | undefined;
+  const killGroup = (sig: NodeJS.Signals) => {
+    if (child.pid === undefined) return;
+    try {
+      process.kill(-child.pid, sig);
+    } catch {
+      // the group is already gone
+    }
+  };
+  let exited: { code: number | null; sig: NodeJS.Signals | null } | undefined;
+  let finish: (() => void) | undefined;
+  const stop = (why: 'timeout' | 'abort') => {
+    if (stopped) return;
+    stopped = why;
+    killGroup('SIGTERM');
+    forceKill = setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS);
+    // A child that escaped the group may hold stdout open: once stopped, exit is enough.
+    if (exited) finish?.();
+  };
+  const timer = setTimeout(() => stop('timeout'), timeoutMs);
+  const onAbort = () => stop('abort');
+  signal?.addEventListener('abort', onAbort, { once: true });
+
+  try {
+    const { code, sig } = await new Promise<{ code: number | null; sig: NodeJS.Signals | null }>((resolve, reject) => {
+      child.once('error', reject);
+      // 'close' waits for stdout/stderr too, so the output is complete.
+      child.once('close', (c, s) => resolve({ code: c, sig: s }));
+      finish = () => resolve(exited!);
+      child.once('exit', (c, s) => {
+        exited = { code: c, sig: s };
+        if (stopped) finish?.();
+      });
+    });
+    const tail = stderr.subarray(Math.max(0, stderr.length - STDERR_TAIL_BYTES)).toString('utf8');
+    if (stopped === 'abort') throw signal?.reason ?? new ReimageError('vulnerability check aborted');
+    if (stopped === 'timeout') {
+      throw new ScannerError({
+        message: `scanner timed out after ${timeoutMs / 1000}s and was killed`,
+        command, exitCode: code, signal: sig, stderr: tail,
+      });
+    }
+    if (code !== 0) {
+      throw new ScannerError({
+        message: sig ? `scanner was killed by ${sig}` : `scanner exited with code ${code}`,
+        command, exitCode: code, signal: sig, stderr: tail,
+      });
+    }
+    return { stdout: Buffer.concat(stdout).toString('utf8'), stderr: tail };
+  } catch (err) {
+    if (err instanceof ReimageError || stopped === 'abort') throw err;
+    throw new ScannerError({ message: `cannot run scanner: ${errorMessage(err)}`, command });
+  } finally {
+    clearTimeout(timer);
+    clearTimeout(forceKill);
+    signal?.removeEventListener('abort', onAbort);
+    // Children the scanner left behind (still in its group) go with it.
+    killGroup('SIGKILL');
+    child.stdout.destroy();
+    child.stderr.destroy();
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * The vulnerability gate's data: what a scanner reported for one image, and the verdict over all
+ * images. The verdict is also the -vulncheck-report-output JSON, so field names are public.
+ */
+
+/** One package a vulnerability was found in. */
+export interface AffectedPackage {
+  name: string;
+  version?: string;
+  /** Version(s) that fix it, when the scanner knows one. */
+  fixedVersion?: string;
+}
+
+/** One vulnerability ID in one image, merged over every package it was found in. */
+export interface Vulnerability {
+  id: string;
+  /** CVSS base score used by the gate (the -vulncheck-unscored-cvss value when `unscored`). */
+  score: number;
+  /** The scanner gave no CVSS score at all. */
+  unscored?: true;
+  packages: AffectedPackage[];
+  /** For ignored vulnerabilities: the ignore entries that matched, as written on the command line. */
+  ignoredBy?: string[];
+}
+
+/** Why an image could not be checked: the scanner failed, timed out, or Grafeas said no. */
+export interface ScanFailure {
+  message: string;
+  command?: string[];
+  exitCode?: number | null;
+  signal?: string | null;
+  stderr?: string;
+}
+
+export interface ImageVerdict {
+  /** The final image, by digest: registry/repo@sha256:… */
+  image: string;
+  /** The image matched -vulncheck-ignore-images and was not scanned. */
+  skipped?: true;
+  /** Vulnerabilities at or below the limit (the Go tool's "found"). */
+  found: Vulnerability[];
+  /** Vulnerabilities above the limit that an ignore entry let through. */
+  ignored: Vulnerability[];
+  /** Vulnerabilities above the limit: these fail the run. Sorted by score, highest first. */
+  rejected: Vulnerability[];
+  error?: ScanFailure;
+}
+
+export interface VulncheckVerdict {
+  /** False when -vulncheck-max-cvss is 0: nothing was scanned. */
+  enabled: boolean;
+  maxCvss: number;
+  images: ImageVerdict[];
+  /** Ignore entries that let no vulnerability through in any image, so they can be pruned. */
+  unusedIgnores: string[];
+  /** No image has a rejected vulnerability or a scan error. */
+  passed: boolean;
+}
+
+/** What a scanner report says about one vulnerability in one package, before merging by ID. */
+export interface Finding {
+  id: string;
+  /** Undefined when the report has no CVSS score for it. */
+  score?: number;
+  package?: AffectedPackage;
+}

@@ -1,0 +1,166 @@
+/**
+ * The gate's decisions and what the user sees: strict threshold, 0 and 11, global and per-image
+ * ignores, ignored images, unused ignore entries, flag validation, the stderr report, the report
+ * file and the mappings CVE fields.
+ */
+import assert from 'node:assert/strict';
+import { readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { UsageError } from '../src/errors.js';
+import {
+  checkImages, formatVulncheckReport, mappingCveFields, writeVulncheckReport, type VulncheckVerdict,
+} from '../src/vulncheck/index.js';
+import { configFromArgs, digestRef, fakeScannerCommand, fixture, recordedArgv, tempDir } from './vulncheck/harness.js';
+
+// debian-buster: CVE-2019-18224 9.8 (libidn2-0), CVE-2019-18276 7.8 (bash).
+const BUSTER = fixture('scanners/trivy/debian-buster.json');
+const APP = digestRef('team/app', 'a');
+const DB = digestRef('team/db', 'b');
+
+async function gate(args: string[], images = [APP]): Promise<{ verdict: VulncheckVerdict; argv: string[][] }> {
+  const dir = await tempDir();
+  const argvLog = join(dir, 'argv.log');
+  const command = await fakeScannerCommand(dir, { reportFile: BUSTER, argvLog });
+  const verdict = await checkImages(images, configFromArgs(['-trivy-command', command, ...args]));
+  return { verdict, argv: await recordedArgv(argvLog) };
+}
+
+const ids = (vs: ReadonlyArray<{ id: string }>) => vs.map((v) => v.id);
+
+describe('threshold', () => {
+  it('0 (the default) turns the gate off: nothing is scanned', async () => {
+    const { verdict, argv } = await gate([]);
+    assert.deepEqual(verdict, { enabled: false, maxCvss: 0, images: [], unusedIgnores: [], passed: true });
+    assert.deepEqual(argv, []);
+  });
+
+  it('a score equal to the limit passes; strictly greater fails', async () => {
+    const atLimit = (await gate(['-vulncheck-max-cvss', '9.8'])).verdict;
+    assert.equal(atLimit.passed, true);
+    assert.deepEqual(ids(atLimit.images[0]!.found), ['CVE-2019-18224', 'CVE-2019-18276']);
+
+    const below = (await gate(['-vulncheck-max-cvss', '7.8'])).verdict;
+    assert.equal(below.passed, false);
+    assert.deepEqual(ids(below.images[0]!.rejected), ['CVE-2019-18224']);
+    assert.deepEqual(ids(below.images[0]!.found), ['CVE-2019-18276']);
+
+    const low = (await gate(['-vulncheck-max-cvss', '5'])).verdict;
+    assert.deepEqual(low.images[0]!.rejected.map((v) => [v.id, v.score]), [['CVE-2019-18224', 9.8], ['CVE-2019-18276', 7.8]]);
+  });
+
+  it('11 scans and records everything but never fails', async () => {
+    const { verdict, argv } = await gate(['-vulncheck-max-cvss', '11']);
+    assert.equal(verdict.passed, true);
+    assert.equal(argv.length, 1);
+    assert.deepEqual(ids(verdict.images[0]!.found), ['CVE-2019-18224', 'CVE-2019-18276']);
+  });
+
+  it('each distinct image is scanned once', async () => {
+    const { verdict, argv } = await gate(['-vulncheck-max-cvss', '11'], [APP, DB, APP]);
+    assert.deepEqual(argv.map((a) => a.at(-1)).sort(), [APP, DB]);
+    assert.deepEqual(verdict.images.map((r) => r.image), [APP, DB]);
+  });
+});
+
+describe('ignores', () => {
+  it('a global ID lets that vulnerability through in every image', async () => {
+    const { verdict } = await gate(['-vulncheck-max-cvss', '7', '-vulncheck-ignore-cve-list', 'CVE-2019-18224,CVE-2019-18276'], [APP, DB]);
+    assert.equal(verdict.passed, true);
+    for (const r of verdict.images) {
+      assert.deepEqual(ids(r.ignored), ['CVE-2019-18224', 'CVE-2019-18276']);
+      assert.deepEqual(r.ignored[0]!.ignoredBy, ['CVE-2019-18224']);
+    }
+    assert.deepEqual(verdict.unusedIgnores, []);
+  });
+
+  it('REGEXP=ID,ID ignores only for images whose digest reference matches; (?i) works', async () => {
+    const { verdict } = await gate([
+      '-vulncheck-max-cvss', '7',
+      '-vulncheck-ignore-cve-list', 'CVE-2019-18276',
+      '-vulncheck-ignore-cve-list', '(?i)TEAM/APP@=CVE-2019-18224,CVE-2099-0001',
+    ], [APP, DB]);
+    const [app, db] = verdict.images;
+    assert.deepEqual(ids(app!.ignored), ['CVE-2019-18224', 'CVE-2019-18276']);
+    assert.deepEqual(app!.ignored[0]!.ignoredBy, ['(?i)TEAM/APP@=CVE-2019-18224']);
+    assert.deepEqual(ids(db!.rejected), ['CVE-2019-18224']);
+    assert.deepEqual(ids(db!.ignored), ['CVE-2019-18276']);
+    assert.equal(verdict.passed, false);
+    assert.deepEqual(verdict.unusedIgnores, ['(?i)TEAM/APP@=CVE-2099-0001']);
+  });
+
+  it('an ignore entry for a vulnerability within the limit is unused (it let nothing through)', async () => {
+    const { verdict } = await gate(['-vulncheck-max-cvss', '9', '-vulncheck-ignore-cve-list', 'CVE-2019-18276,CVE-2019-18224']);
+    assert.deepEqual(verdict.unusedIgnores, ['CVE-2019-18276']);
+    assert.deepEqual(ids(verdict.images[0]!.found), ['CVE-2019-18276']);
+  });
+
+  it('-vulncheck-ignore-images skips matching images without running the scanner', async () => {
+    const { verdict, argv } = await gate(['-vulncheck-max-cvss', '5', '-vulncheck-ignore-images', '/db@'], [APP, DB]);
+    assert.deepEqual(argv, [[APP]]);
+    assert.deepEqual(verdict.images[1], { image: DB, skipped: true, found: [], ignored: [], rejected: [] });
+    assert.deepEqual(mappingCveFields(verdict.images[1]!), {});
+  });
+});
+
+describe('flag validation (usage errors name the flag)', () => {
+  const cases: Array<[string[], RegExp]> = [
+    [['-vulncheck-ignore-images', '(unclosed'], /-vulncheck-ignore-images/],
+    [['-vulncheck-ignore-cve-list', '[bad=CVE-1'], /-vulncheck-ignore-cve-list/],
+    [['-vulncheck-ignore-cve-list', 'a{1,3}=CVE-1'], /-vulncheck-ignore-cve-list: "a\{1" is not a vulnerability ID/],
+    [['-vulncheck-format', 'sarif'], /-vulncheck-format.*trivy-json or grype-json/],
+    [['-vulncheck-method', 'snyk'], /-vulncheck-method.*trivy, exec or grafeas/],
+    [['-vulncheck-command', 'grype "unterminated'], /-vulncheck-command: unterminated double quote/],
+    [['-trivy-command', ''], /-trivy-command: empty command/],
+    [['-vulncheck-max-cvss', '-1'], /-vulncheck-max-cvss/],
+    [['-vulncheck-unscored-cvss', '12'], /-vulncheck-unscored-cvss/],
+    [['-vulncheck-workers', '0'], /-vulncheck-workers/],
+    [['-vulncheck-timeout', '0s'], /-vulncheck-timeout/],
+    [['-vulncheck-method', 'grafeas', '-vulncheck-max-cvss', '7'], /-grafeas-parent is required/],
+  ];
+  for (const [args, message] of cases) {
+    it(args.join(' '), () => {
+      assert.throws(() => configFromArgs(args), (err: Error) => err instanceof UsageError && message.test(err.message));
+    });
+  }
+
+  it('the command is split like a shell would, and -vulncheck-command wins over -trivy-command', () => {
+    const config = configFromArgs(['-trivy-command', 'trivy image', '-vulncheck-command', `grype --by-cve -o 'json' "a b" c\\ d`]);
+    assert.deepEqual(config.command, ['grype', '--by-cve', '-o', 'json', 'a b', 'c d']);
+    assert.deepEqual(configFromArgs([]).command, ['trivy', 'image', '-f', 'json']);
+    assert.equal(configFromArgs(['-vulncheck-report-output', 'out.json']).reportOutput, 'out.json');
+  });
+});
+
+describe('what the user sees', () => {
+  it('the stderr report lists rejected CVEs by score with package and fix, and unused ignores', async () => {
+    const { verdict } = await gate(['-vulncheck-max-cvss', '5', '-vulncheck-ignore-cve-list', 'CVE-2000-0001'], [APP]);
+    const report = formatVulncheckReport(verdict);
+    assert.equal(report, [
+      'vulnerability check failed for 1 image (limit: CVSS 5):',
+      `  ${APP}: 2 vulnerabilities above 5:`,
+      '    9.8   CVE-2019-18224  libidn2-0 2.0.5-1 (fixed in 2.0.5-1+deb10u1)',
+      '    7.8   CVE-2019-18276  bash 5.0-4 (no fix known)',
+      'ignore entries that matched nothing (prune them): CVE-2000-0001',
+      '',
+    ].join('\n'));
+  });
+
+  it('mappings CVE fields use the Go tool\'s "ID:score" strings', async () => {
+    const { verdict } = await gate(['-vulncheck-max-cvss', '8', '-vulncheck-ignore-cve-list', 'CVE-2019-18224']);
+    assert.deepEqual(mappingCveFields(verdict.images[0]!), {
+      ignoredCVEs: ['CVE-2019-18224:9.800000'],
+      foundCVEs: ['CVE-2019-18276:7.800000'],
+    });
+  });
+
+  it('-vulncheck-report-output is the whole verdict as JSON, written atomically', async () => {
+    const { verdict } = await gate(['-vulncheck-max-cvss', '8']);
+    const dir = await tempDir();
+    const file = join(dir, 'report.json');
+    await writeVulncheckReport(file, verdict);
+    assert.deepEqual(JSON.parse(await readFile(file, 'utf8')), verdict);
+    assert.deepEqual(await readdir(dir), ['report.json'], 'no temporary file is left behind');
+    await assert.rejects(writeVulncheckReport(join(dir, 'missing', 'r.json'), verdict), /cannot write vulnerability report/);
+  });
+});

@@ -1,0 +1,37 @@
+// A stand-in for trivy/grype: prints a published report (or misbehaves) as its JSON config says.
+// Usage: node fake-scanner.mjs CONFIG.json [scanner args…] IMAGE
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const [configPath, ...args] = process.argv.slice(2);
+const cfg = JSON.parse(fs.readFileSync(configPath, 'utf8'));
+if (cfg.argvLog) fs.appendFileSync(cfg.argvLog, `${JSON.stringify(args)}\n`);
+
+if (cfg.aliveDir) {
+  // Concurrency probe: announce ourselves, record how many scanners are alive, wait for company.
+  const me = path.join(cfg.aliveDir, String(process.pid));
+  fs.writeFileSync(me, '');
+  const giveUp = Date.now() + 3000;
+  for (;;) {
+    const alive = fs.readdirSync(cfg.aliveDir).length;
+    fs.appendFileSync(cfg.countsLog, `${alive}\n`);
+    if (alive >= cfg.waitFor || Date.now() > giveUp) break;
+    await sleep(20);
+  }
+  await sleep(50);
+  fs.appendFileSync(cfg.countsLog, `${fs.readdirSync(cfg.aliveDir).length}\n`);
+  fs.unlinkSync(me);
+}
+
+if (cfg.hang) {
+  // A child that shares our stdout, as scanner helpers do; both must be killed on timeout.
+  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1e6)'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  fs.writeFileSync(cfg.pidFile, JSON.stringify({ scanner: process.pid, child: child.pid }));
+  setInterval(() => {}, 1e6);
+} else {
+  if (cfg.stderr) process.stderr.write(cfg.stderr);
+  const out = cfg.reportFile ? fs.readFileSync(cfg.reportFile, 'utf8') : (cfg.stdout ?? '');
+  process.stdout.write(out, () => process.exit(cfg.exitCode ?? 0));
+}
