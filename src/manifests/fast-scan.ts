@@ -9,7 +9,7 @@
  * document goes through the full `yaml` parser, which also reports real errors. So a document the
  * scanner accepts is one the full parser reads the same way.
  */
-import { parseDocument } from 'yaml';
+import { isSimpleFlowLine } from './flow-check.js';
 import type { DocumentChunk } from './split.js';
 import { resolveCorePlain } from './plain-scalar.js';
 import type { MapNode, ScalarNode, SeqNode, TreeNode } from './tree.js';
@@ -279,8 +279,7 @@ class Scanner {
   /** A flow collection on one line: `{}` and `[]` are read, anything else is checked and skipped. */
   private flow(source: string): TreeNode {
     if (EMPTY_FLOW.test(source)) return source[0] === '[' ? { kind: 'seq', items: [] } : { kind: 'map', entries: new Map() };
-    const doc = parseDocument(source, { uniqueKeys: false });
-    if (doc.errors.length > 0) giveUp();
+    if (!isSimpleFlowLine(source)) giveUp();
     return OPAQUE;
   }
 

@@ -127,11 +127,11 @@ class DocumentSearch {
     const namespace = stringAt(meta, 'namespace') ?? '';
     const name = stringAt(meta, 'name') ?? '';
     const path = formatJsonPath([...object.prefix, ...field.path]);
-    const where = `${path} in document ${this.doc.index} (${describeObject(object.kind, namespace, name)})`;
+    const where = () => `${path} in document ${this.doc.index} (${describeObject(object.kind, namespace, name)})`;
     const { node } = field;
     if (node.kind !== 'scalar' || typeof node.value !== 'string' || !node.location) {
       const by = rule ? `${rule.name} selects ` : '';
-      this.errors.push(new ImageFieldError(`${by}${where}: want an image string, found ${valueType(node)}`));
+      this.errors.push(new ImageFieldError(`${by}${where()}: want an image string, found ${valueType(node)}`));
       return;
     }
     const { start } = node.location;
@@ -143,7 +143,7 @@ class DocumentSearch {
     try {
       reference = parseReference(image);
     } catch (err) {
-      this.errors.push(new ImageFieldError(`${where}: ${(err as Error).message}`));
+      this.errors.push(new ImageFieldError(`${where()}: ${(err as Error).message}`));
       return;
     }
     const occurrence = new ImageOccurrence(
