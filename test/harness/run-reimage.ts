@@ -10,7 +10,7 @@ export interface RunResult {
   stderr: string;
 }
 
-export function runReimage(args: readonly string[], stdin = ''): Promise<RunResult> {
+export function runReimage(args: readonly string[], stdin: string | Buffer = ''): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(BIN, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
