@@ -52,6 +52,11 @@ test('list flags repeat and split on commas', () => {
   assert.deepEqual(v['insecure-registry'], ['a:5000', 'b', 'c']);
 });
 
+test('repeat flags keep each occurrence whole, commas included (a Go flag.Value sees one at a time)', () => {
+  const v = parseFlags(FLAGS, ['-vulncheck-ignore-cve-list', 'a{1,3}=CVE-1,CVE-2', '--vulncheck-ignore-cve-list=CVE-3']).values;
+  assert.deepEqual(v['vulncheck-ignore-cve-list'], ['a{1,3}=CVE-1,CVE-2', 'CVE-3']);
+});
+
 const BAD: readonly [string[], RegExp][] = [
   [['-nope'], /flag provided but not defined: -nope/],
   [['-ignore'], /flag needs an argument: -ignore/],

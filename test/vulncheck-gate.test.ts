@@ -89,6 +89,19 @@ describe('ignores', () => {
     assert.deepEqual(verdict.unusedIgnores, ['(?i)TEAM/APP@=CVE-2099-0001']);
   });
 
+  it('each occurrence stands alone, as in Go: a plain list after REGEXP=… is global; a regexp may hold commas', async () => {
+    const { verdict } = await gate([
+      '-vulncheck-max-cvss', '7',
+      '-vulncheck-ignore-cve-list', '(?i)te{1,2}am/app@=CVE-2019-18224',
+      '-vulncheck-ignore-cve-list', 'CVE-2019-18276',
+    ], [APP, DB]);
+    const [app, db] = verdict.images;
+    assert.deepEqual(ids(app!.ignored), ['CVE-2019-18224', 'CVE-2019-18276']);
+    assert.deepEqual(app!.ignored[0]!.ignoredBy, ['(?i)te{1,2}am/app@=CVE-2019-18224']);
+    assert.deepEqual(ids(db!.ignored), ['CVE-2019-18276']);
+    assert.deepEqual(ids(db!.rejected), ['CVE-2019-18224']);
+  });
+
   it('an ignore entry for a vulnerability within the limit is unused (it let nothing through)', async () => {
     const { verdict } = await gate(['-vulncheck-max-cvss', '9', '-vulncheck-ignore-cve-list', 'CVE-2019-18276,CVE-2019-18224']);
     assert.deepEqual(verdict.unusedIgnores, ['CVE-2019-18276']);
@@ -107,7 +120,7 @@ describe('flag validation (usage errors name the flag)', () => {
   const cases: Array<[string[], RegExp]> = [
     [['-vulncheck-ignore-images', '(unclosed'], /-vulncheck-ignore-images/],
     [['-vulncheck-ignore-cve-list', '[bad=CVE-1'], /-vulncheck-ignore-cve-list/],
-    [['-vulncheck-ignore-cve-list', 'a{1,3}=CVE-1'], /-vulncheck-ignore-cve-list: "a\{1" is not a vulnerability ID/],
+    [['-vulncheck-ignore-cve-list', 'app=CVE-1,CVE 2'], /-vulncheck-ignore-cve-list: "CVE 2" in "app=CVE-1,CVE 2" is not a vulnerability ID/],
     [['-vulncheck-format', 'sarif'], /-vulncheck-format.*trivy-json or grype-json/],
     [['-vulncheck-method', 'snyk'], /-vulncheck-method.*trivy, exec or grafeas/],
     [['-vulncheck-command', 'grype "unterminated'], /-vulncheck-command: unterminated double quote/],

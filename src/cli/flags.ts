@@ -5,7 +5,7 @@
  */
 import { UsageError } from '../errors.js';
 
-type FlagKind = 'bool' | 'string' | 'int' | 'float' | 'duration' | 'list';
+type FlagKind = 'bool' | 'string' | 'int' | 'float' | 'duration' | 'list' | 'repeat';
 
 interface FlagSpecBase<K extends FlagKind, V> {
   readonly kind: K;
@@ -23,7 +23,9 @@ export type FlagSpec =
   | FlagSpecBase<'int', number>
   | FlagSpecBase<'float', number>
   | FlagSpecBase<'duration', number>
-  | FlagSpecBase<'list', readonly string[]>;
+  | FlagSpecBase<'list', readonly string[]>
+  /** Repeatable; each occurrence kept whole (like a Go flag.Value whose Set sees one occurrence). */
+  | FlagSpecBase<'repeat', readonly string[]>;
 
 export type FlagTable = Readonly<Record<string, FlagSpec>>;
 
@@ -87,6 +89,7 @@ function convert(name: string, spec: FlagSpec, raw: string): unknown {
     case 'string':
       return raw;
     case 'list':
+    case 'repeat':
       return raw;
     case 'int': {
       if (!/^[-+]?[0-9]+$/.test(raw)) throw bad('parse error: not an integer');
@@ -109,7 +112,7 @@ function convert(name: string, spec: FlagSpec, raw: string): unknown {
 export function parseFlags<T extends FlagTable>(table: T, argv: readonly string[]): ParsedFlags<T> {
   const values: Record<string, unknown> = {};
   for (const [name, spec] of Object.entries(table)) {
-    values[name] = spec.kind === 'list' ? [...spec.default] : spec.default;
+    values[name] = spec.kind === 'list' || spec.kind === 'repeat' ? [...spec.default] : spec.default;
   }
   const given = new Set<string>();
   let help = false;
@@ -144,6 +147,8 @@ export function parseFlags<T extends FlagTable>(table: T, argv: readonly string[
     if (spec.kind === 'list') {
       // Repeatable; each occurrence may also be comma-separated.
       (values[name] as string[]).push(...(value as string).split(',').map((s) => s.trim()).filter(Boolean));
+    } else if (spec.kind === 'repeat') {
+      (values[name] as string[]).push(value as string);
     } else {
       values[name] = value;
     }
@@ -157,7 +162,7 @@ export function formatUsage(table: FlagTable): string {
   const lines: string[] = [];
   for (const name of Object.keys(table).sort()) {
     const spec = table[name]!;
-    const valueName = spec.kind === 'bool' ? '' : ` ${spec.valueName ?? (spec.kind === 'list' ? 'value' : spec.kind)}`;
+    const valueName = spec.kind === 'bool' ? '' : ` ${spec.valueName ?? (spec.kind === 'list' || spec.kind === 'repeat' ? 'value' : spec.kind)}`;
     lines.push(`  -${name}${valueName}`);
     let def = spec.defaultText;
     if (def === undefined) {

@@ -54,7 +54,12 @@ export const FLAGS = {
 
   // Vulnerability checks
   'vulncheck-max-cvss': { kind: 'float', usage: 'maximum CVSS score allowed; 0 disables checking, 11 records without failing', default: 0 },
-  'vulncheck-ignore-cve-list': list('comma-separated vulnerability IDs to ignore, or REGEXP=ID,ID to ignore them only for matching images (repeatable)', 'list'),
+  'vulncheck-ignore-cve-list': {
+    kind: 'repeat',
+    usage: 'comma-separated vulnerability IDs to ignore, or REGEXP=ID,ID to ignore them only for images matching REGEXP (repeatable)',
+    default: [],
+    valueName: 'list',
+  },
   'vulncheck-ignore-images': s('regexp of final images to skip vulnerability checks for', '', 'regexp'),
   'vulncheck-method': s('vulnerability check method: trivy, exec or grafeas', 'trivy'),
   'trivy-command': s('scanner command; the image reference is appended as the last argument', 'trivy image -f json', 'command'),

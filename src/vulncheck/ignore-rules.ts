@@ -2,20 +2,17 @@
  * -vulncheck-ignore-cve-list: vulnerability IDs to let through, globally or only for images whose
  * digest reference matches a regexp.
  *
- * The flag parser has already split every occurrence at commas, so the list arrives flat. The
- * rule: an entry containing '=' starts a per-image group (the regexp is the text before the first
- * '=', the first ID the text after it); the plain IDs that follow belong to that group until the
- * next REGEXP= entry. IDs before any REGEXP= entry are global. Consequences, documented in README:
- * give global IDs before any per-image group, and a regexp cannot contain ',' or '=' (image
- * references contain neither, so only {n,m} repetition is lost). Flags such as (?i) work.
+ * Each occurrence of the flag is read on its own, as the Go tool's flag.Value does: without '=' it
+ * is a comma-separated list of global IDs; with '=' the text before the first '=' is a regexp (it
+ * may contain commas, as in {1,3}) and the text after it the IDs ignored for matching images.
  */
 import { UsageError } from '../errors.js';
 import { goRegExp } from '../regexp.js';
 
 const FLAG = '-vulncheck-ignore-cve-list';
 
-/** Characters that never occur in a vulnerability ID but do in regexps: a sign of a split regexp. */
-const NOT_IN_IDS = /[\s{}()[\]*?^$|\\]/;
+/** Characters that never occur in a vulnerability ID: a sign of a mistyped entry. */
+const NOT_IN_IDS = /[\s{}()[\]*?^$|\\=]/;
 
 interface IgnoreGroup {
   /** Undefined for the global group. */
@@ -31,31 +28,25 @@ export class IgnoreRules {
     return new IgnoreRules([]);
   }
 
-  /** Parses the flat entry list; throws UsageError naming the flag and the bad entry. */
-  static parse(entries: readonly string[]): IgnoreRules {
+  /** Parses the flag's occurrences; throws UsageError naming the flag and the bad entry. */
+  static parse(occurrences: readonly string[]): IgnoreRules {
     const global: IgnoreGroup = { ids: [] };
     const groups: IgnoreGroup[] = [global];
-    let current = global;
-    const addId = (id: string, entry: string) => {
-      if (id === '') return;
-      if (NOT_IN_IDS.test(id)) {
-        throw new UsageError(
-          `flag ${FLAG}: ${JSON.stringify(entry)} is not a vulnerability ID; the list is split at commas, ` +
-            'so a REGEXP before "=" cannot contain a comma',
-        );
+    for (const occurrence of occurrences) {
+      const eq = occurrence.indexOf('=');
+      let group = global;
+      if (eq >= 0) {
+        const source = occurrence.slice(0, eq);
+        group = { images: goRegExp(source, `flag ${FLAG} (in ${JSON.stringify(occurrence)})`), imagesSource: source, ids: [] };
+        groups.push(group);
       }
-      if (!current.ids.includes(id)) current.ids.push(id);
-    };
-    for (const entry of entries.flatMap((e) => e.split(',')).map((e) => e.trim())) {
-      const eq = entry.indexOf('=');
-      if (eq < 0) {
-        addId(entry, entry);
-        continue;
+      for (const id of occurrence.slice(eq + 1).split(',').map((e) => e.trim())) {
+        if (id === '') continue;
+        if (NOT_IN_IDS.test(id)) {
+          throw new UsageError(`flag ${FLAG}: ${JSON.stringify(id)} in ${JSON.stringify(occurrence)} is not a vulnerability ID`);
+        }
+        if (!group.ids.includes(id)) group.ids.push(id);
       }
-      const source = entry.slice(0, eq);
-      current = { images: goRegExp(source, `flag ${FLAG} (in ${JSON.stringify(entry)})`), imagesSource: source, ids: [] };
-      groups.push(current);
-      addId(entry.slice(eq + 1).trim(), entry);
     }
     return new IgnoreRules(groups.filter((g) => g.ids.length > 0));
   }
