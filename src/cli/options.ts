@@ -69,7 +69,7 @@ export const FLAGS = {
   'vulncheck-workers': {
     kind: 'int', usage: 'number of concurrent vulnerability scans', default: availableParallelism(), defaultText: 'number of CPUs',
   },
-  'vulncheck-max-retries': { kind: 'int', usage: 'maximum attempts when polling Grafeas for a finished scan', default: 20 },
+  'vulncheck-max-retries': { kind: 'int', usage: 'Grafeas polls, after the first, while waiting for a finished scan', default: 20 },
   'vulncheck-unscored-cvss': { kind: 'float', usage: '(new) score given to a vulnerability with no CVSS score', default: 0 },
   'vulncheck-report-output': s('(new) write the whole vulnerability verdict as JSON to this file', '', 'file'),
   'grafeas-parent': s('Grafeas parent, e.g. projects/my-project', '', 'parent'),
