@@ -9,6 +9,7 @@
  *   reg.tokenServer   // 'token': the in-process token server (its `requests` can be counted)
  *   await reg.stop();
  *
+ * Manifests may reference foreign/non-distributable layers by https URL (as Windows images do).
  * Each registry runs under a small `sh` that kills it when its stdin closes, so a registry never
  * outlives the test process, even when that process dies without running its `after` hooks.
  */
@@ -83,6 +84,11 @@ storage:
     rootdirectory: ${path.join(dir, 'data')}
   delete:
     enabled: true
+validation:
+  manifests:
+    urls:
+      allow:
+        - ^https?://
 http:
   addr: 127.0.0.1:0
   secret: reimage-test-secret
