@@ -86,7 +86,9 @@ export class RenameTemplate {
     const rendered = this.render(fields).trim();
     const fixed = fixPortsInPath(rendered);
     try {
-      parseReference(fixed);
+      if (parseReference(fixed).digest !== undefined) {
+        throw new InvalidRenameError(`rename template produced ${JSON.stringify(rendered)}: it must name a tag to copy to, not a digest`);
+      }
     } catch (err) {
       if (err instanceof InvalidReferenceError) {
         throw new InvalidRenameError(`rename template produced an invalid image reference ${JSON.stringify(rendered)}: ${err.reason}`);
