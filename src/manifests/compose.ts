@@ -1,0 +1,83 @@
+/**
+ * The full reader: parses one document with `yaml`'s CST parser and composer, reports invalid
+ * YAML with its position, and converts the result into the tree the image finder walks.
+ */
+import { CST, Composer, Parser, isAlias, isMap, isScalar, isSeq, type Document, type Node } from 'yaml';
+import { ReimageError } from '../errors.js';
+import type { DocumentChunk } from './split.js';
+import type { ScalarLocation, TreeNode } from './tree.js';
+
+export class InvalidYamlError extends ReimageError {}
+
+export interface ComposedDocument {
+  readonly tree: TreeNode | undefined;
+  /** The document as plain JavaScript data, for JSONPath queries. */
+  readonly data: unknown;
+}
+
+/** 1-based line and column of an offset within a chunk, counted in the whole stream. */
+export function positionOf(chunk: DocumentChunk, offset: number): { line: number; column: number } {
+  let line = chunk.line + 1;
+  let lineStart = 0;
+  for (let i = chunk.text.indexOf('\n'); i >= 0 && i < offset; i = chunk.text.indexOf('\n', i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return { line, column: offset - lineStart + 1 };
+}
+
+export function composeDocument(chunk: DocumentChunk): ComposedDocument {
+  const tokens = new Parser().parse(chunk.text);
+  const composer = new Composer({ keepSourceTokens: true, uniqueKeys: false });
+  const docs: Document.Parsed[] = [...composer.compose(tokens, true)];
+  for (const doc of docs) {
+    const err = doc.errors[0];
+    if (err) {
+      const { line, column } = positionOf(chunk, err.pos[0]);
+      throw new InvalidYamlError(
+        `invalid YAML in document ${chunk.index} at line ${line}, column ${column}: ${err.message.split('\n')[0]}`,
+      );
+    }
+  }
+  // The splitter guarantees at most one document per chunk.
+  const doc = docs[0];
+  if (!doc) return { tree: undefined, data: null };
+  return { tree: toTree(doc, doc.contents, chunk.start, false), data: doc.toJS({ maxAliasCount: -1 }) };
+}
+
+function toTree(doc: Document.Parsed, node: Node | null, base: number, inFlow: boolean): TreeNode | undefined {
+  if (node === null) return undefined;
+  if (isAlias(node)) return toTree(doc, node.resolve(doc) ?? null, base, inFlow);
+  if (isMap(node)) {
+    const flow = inFlow || node.flow === true;
+    const entries = new Map<string, TreeNode>();
+    for (const pair of node.items) {
+      const key = isScalar(pair.key) ? pair.key.value : isAlias(pair.key) ? pair.key.resolve(doc)?.toJSON() : pair.key;
+      const value = toTree(doc, pair.value as Node | null, base, flow);
+      entries.set(String(key), value ?? { kind: 'scalar', value: null });
+    }
+    return { kind: 'map', entries };
+  }
+  if (isSeq(node)) {
+    const flow = inFlow || node.flow === true;
+    return {
+      kind: 'seq',
+      items: node.items.map((item) => toTree(doc, item as Node | null, base, flow) ?? { kind: 'scalar', value: null }),
+    };
+  }
+  if (isScalar(node)) {
+    const token = node.srcToken;
+    let location: ScalarLocation | undefined;
+    if (CST.isScalar(token) && token.type !== 'alias' && node.range) {
+      location = {
+        start: base + node.range[0],
+        end: base + node.range[1],
+        tokenType: token.type,
+        indent: token.indent,
+        inFlow,
+      };
+    }
+    return { kind: 'scalar', value: node.value, ...(location && { location }) };
+  }
+  return undefined;
+}

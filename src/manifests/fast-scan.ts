@@ -1,0 +1,307 @@
+/**
+ * A fast reader for the block-style YAML that `helm template` and kubectl emit: block mappings
+ * and sequences, single-line plain and quoted scalars, comments, block scalars and one-line flow
+ * collections (the last two are skipped over, not read). It is several times faster than the full
+ * parser, which matters for large streams.
+ *
+ * It is deliberately strict: on anything outside that subset, or anything it is not sure is valid
+ * (anchors, tags, multi-line scalars, escapes, odd indentation, tabs...), it gives up and the
+ * document goes through the full `yaml` parser, which also reports real errors. So a document the
+ * scanner accepts is one the full parser reads the same way.
+ */
+import { isSimpleFlowLine } from './flow-check.js';
+import type { DocumentChunk } from './split.js';
+import { resolveCorePlain } from './plain-scalar.js';
+import type { MapNode, ScalarNode, SeqNode, TreeNode } from './tree.js';
+
+class GiveUp extends Error {}
+const giveUp = (): never => {
+  throw new GiveUp();
+};
+
+const SPACE = 0x20;
+const TAB = 0x09;
+const HASH = 0x23;
+const DASH = 0x2d;
+const COLON = 0x3a;
+const CR = 0x0d;
+const NL = 0x0a;
+/** Characters that cannot start a plain scalar or key (`-`, `?`, `:` are handled separately). */
+const INDICATORS = new Set([...',[]{}#&*!|>\'"%@`'].map((c) => c.charCodeAt(0)));
+const NULL_NODE: ScalarNode = { kind: 'scalar', value: null };
+const OPAQUE: TreeNode = { kind: 'opaque' };
+const EMPTY_FLOW = /^(?:\[[ ]*\]|\{[ ]*\})[ ]*(?:#.*)?$/;
+const BLOCK_HEADER = /^[|>][-+]?[ ]*(?:[ ]#.*)?$/;
+
+/** Returns the document's tree (undefined for an empty document), or null to say "use the full parser". */
+export function fastScan(chunk: DocumentChunk): { tree: TreeNode | undefined } | null {
+  try {
+    return { tree: new Scanner(chunk).document() };
+  } catch (err) {
+    if (err instanceof GiveUp) return null;
+    throw err;
+  }
+}
+
+class Scanner {
+  private readonly text: string;
+  private readonly base: number;
+  private readonly starts: number[] = [];
+  /** Line ends, before any "\r\n" or "\n". */
+  private readonly ends: number[] = [];
+  private readonly indents: number[] = [];
+  /** 1 when a line is blank or only a comment. */
+  private readonly ignorable: number[] = [];
+  private i = 0;
+
+  constructor(chunk: DocumentChunk) {
+    this.text = chunk.text;
+    this.base = chunk.start;
+    const t = this.text;
+    let nextCr = t.indexOf('\r');
+    for (let pos = 0; pos < t.length; ) {
+      let nl = t.indexOf('\n', pos);
+      if (nl < 0) nl = t.length;
+      let end = nl;
+      if (end > pos && t.charCodeAt(end - 1) === CR) end--;
+      let p = pos;
+      while (p < end && t.charCodeAt(p) === SPACE) p++;
+      let c = p < end ? t.charCodeAt(p) : -1;
+      if (c === TAB) {
+        // Tabs may separate a comment, never indent content.
+        let q = p;
+        while (q < end && (t.charCodeAt(q) === TAB || t.charCodeAt(q) === SPACE)) q++;
+        if (q < end && t.charCodeAt(q) !== HASH) giveUp();
+        c = -1;
+      }
+      if (nextCr >= 0 && nextCr < end) giveUp(); // a lone CR is a line break to YAML
+      if (nextCr >= 0 && nextCr < nl) nextCr = t.indexOf('\r', nl);
+      this.starts.push(pos);
+      this.ends.push(end);
+      this.indents.push(p - pos);
+      this.ignorable.push(c === -1 || c === HASH ? 1 : 0);
+      pos = nl + 1;
+    }
+  }
+
+  private get lines(): number {
+    return this.starts.length;
+  }
+
+  private skipIgnorable(): void {
+    while (this.i < this.lines && this.ignorable[this.i]) this.i++;
+  }
+
+  /** The text of line i from column col to its end. */
+  private rest(i: number, col: number): string {
+    return this.text.slice(this.starts[i]! + col, this.ends[i]);
+  }
+
+  document(): TreeNode | undefined {
+    this.skipIgnorable();
+    if (this.i >= this.lines) return undefined;
+    const first = this.rest(this.i, 0);
+    if (first.startsWith('%') || first.charCodeAt(0) === 0xfeff) giveUp();
+    if (first.startsWith('---')) {
+      if (!/^---[ ]*(?:[ ]#.*)?$/.test(first)) giveUp();
+      this.i++;
+      this.skipIgnorable();
+    }
+    let tree: TreeNode | undefined;
+    if (this.i < this.lines && !this.rest(this.i, 0).startsWith('...')) {
+      const col = this.indents[this.i]!;
+      // Root scalars and sequences are rare in manifests: leave them to the full parser.
+      if (this.isSeqItem(this.i, col) || this.keyEnd(this.i, col) < 0) giveUp();
+      tree = this.map(col);
+      this.skipIgnorable();
+    }
+    if (this.i < this.lines) {
+      if (!/^\.\.\.[ ]*(?:[ ]#.*)?$/.test(this.rest(this.i, 0))) giveUp();
+      this.i++;
+      this.skipIgnorable();
+      if (this.i < this.lines) giveUp();
+    }
+    return tree;
+  }
+
+  private isSeqItem(i: number, col: number): boolean {
+    const p = this.starts[i]! + col;
+    return this.text.charCodeAt(p) === DASH && (p + 1 >= this.ends[i]! || this.text.charCodeAt(p + 1) === SPACE);
+  }
+
+  /** Offset of the `:` ending a plain key that starts at column col of line i, or -1. */
+  private keyEnd(i: number, col: number): number {
+    const t = this.text;
+    const start = this.starts[i]! + col;
+    const end = this.ends[i]!;
+    const c0 = t.charCodeAt(start);
+    if (INDICATORS.has(c0)) return -1;
+    if ((c0 === DASH || c0 === 0x3f || c0 === COLON) && (start + 1 >= end || t.charCodeAt(start + 1) === SPACE)) return -1;
+    for (let p = start; p < end; p++) {
+      const c = t.charCodeAt(p);
+      if (c === COLON && (p + 1 === end || t.charCodeAt(p + 1) === SPACE)) return p;
+      if (c === HASH && t.charCodeAt(p - 1) === SPACE) return -1;
+      if (c === TAB) giveUp();
+    }
+    return -1;
+  }
+
+  /** A block mapping whose keys sit at column col, starting at line this.i. */
+  private map(col: number): MapNode {
+    const entries = new Map<string, TreeNode>();
+    const t = this.text;
+    for (;;) {
+      const i = this.i;
+      const colon = this.keyEnd(i, col);
+      if (colon < 0) giveUp();
+      const key = t.slice(this.starts[i]! + col, colon).trimEnd();
+      let p = colon + 1;
+      while (p < this.ends[i]! && t.charCodeAt(p) === SPACE) p++;
+      let value: TreeNode;
+      if (p === this.ends[i] || t.charCodeAt(p) === HASH) {
+        this.i++;
+        this.skipIgnorable();
+        const n = this.indents[this.i];
+        if (n === undefined) value = NULL_NODE;
+        else if (n > col) value = this.block(n);
+        else if (n === col && this.isSeqItem(this.i, col)) value = this.seq(col);
+        else value = NULL_NODE;
+      } else {
+        value = this.inline(i, p, col);
+        this.skipIgnorable();
+        if (this.i < this.lines && this.indents[this.i]! > col) giveUp();
+      }
+      entries.set(key, value);
+      this.skipIgnorable();
+      const n = this.indents[this.i];
+      if (n === undefined || n < col) return { kind: 'map', entries };
+      if (n > col || this.isSeqItem(this.i, col)) giveUp();
+    }
+  }
+
+  /** A block sequence whose dashes sit at column col (the line's indentation). */
+  private seq(col: number): SeqNode {
+    const items: TreeNode[] = [];
+    const t = this.text;
+    for (;;) {
+      const i = this.i;
+      let p = this.starts[i]! + col + 1;
+      while (p < this.ends[i]! && t.charCodeAt(p) === SPACE) p++;
+      let item: TreeNode;
+      if (p === this.ends[i] || t.charCodeAt(p) === HASH) {
+        this.i++;
+        this.skipIgnorable();
+        const n = this.indents[this.i];
+        item = n !== undefined && n > col ? this.block(n) : NULL_NODE;
+      } else {
+        const itemCol = p - this.starts[i]!;
+        if (this.isSeqItem(i, itemCol)) giveUp(); // "- - x"
+        if (this.keyEnd(i, itemCol) >= 0) item = this.map(itemCol);
+        else {
+          item = this.inline(i, p, col);
+          this.skipIgnorable();
+          if (this.i < this.lines && this.indents[this.i]! > col) giveUp();
+        }
+      }
+      items.push(item);
+      this.skipIgnorable();
+      const n = this.indents[this.i];
+      if (n === undefined || n < col || (n === col && !this.isSeqItem(this.i, col))) return { kind: 'seq', items };
+      if (n > col) giveUp();
+    }
+  }
+
+  /** A block collection on its own lines, at column col. */
+  private block(col: number): TreeNode {
+    if (this.isSeqItem(this.i, col)) return this.seq(col);
+    if (this.keyEnd(this.i, col) < 0) giveUp(); // a multi-line scalar, an anchor, a tag...
+    return this.map(col);
+  }
+
+  /**
+   * A value that starts at offset p of line i, after a key or a dash whose collection is at
+   * column parentCol. Leaves this.i on the line after the value.
+   */
+  private inline(i: number, p: number, parentCol: number): TreeNode {
+    const t = this.text;
+    const end = this.ends[i]!;
+    const c = t.charCodeAt(p);
+    this.i = i + 1;
+    if (c === 0x22 || c === 0x27) {
+      let close: number;
+      let value: string;
+      if (c === 0x22) {
+        close = t.indexOf('"', p + 1);
+        if (close < 0 || close >= end) giveUp();
+        value = t.slice(p + 1, close);
+        if (value.includes('\\')) giveUp();
+      } else {
+        close = p + 1;
+        for (;;) {
+          close = t.indexOf("'", close);
+          if (close < 0 || close >= end) giveUp();
+          if (t.charCodeAt(close + 1) !== 0x27) break;
+          close += 2;
+        }
+        value = t.slice(p + 1, close).replaceAll("''", "'");
+      }
+      if (!/^(?:[ ]*|[ ]+#.*)$/.test(t.slice(close + 1, end))) giveUp();
+      const tokenType = c === 0x22 ? 'double-quoted-scalar' : 'single-quoted-scalar';
+      return {
+        kind: 'scalar',
+        value,
+        location: { start: this.base + p, end: this.base + close + 1, tokenType, indent: parentCol, inFlow: false },
+      };
+    }
+    if (c === 0x5b || c === 0x7b) return this.flow(t.slice(p, end));
+    if (c === 0x7c || c === 0x3e) return this.blockScalar(t.slice(p, end), parentCol);
+    if (INDICATORS.has(c)) giveUp();
+    if ((c === DASH || c === 0x3f || c === COLON) && (p + 1 === end || t.charCodeAt(p + 1) === SPACE)) giveUp();
+    let stop = end;
+    for (let q = p; q < end; q++) {
+      const d = t.charCodeAt(q);
+      if (d === HASH && t.charCodeAt(q - 1) === SPACE) {
+        stop = q;
+        break;
+      }
+      if (d === COLON && (q + 1 === end || t.charCodeAt(q + 1) === SPACE)) giveUp();
+      if (d === TAB) giveUp();
+    }
+    while (t.charCodeAt(stop - 1) === SPACE) stop--;
+    const source = t.slice(p, stop);
+    return {
+      kind: 'scalar',
+      value: resolveCorePlain(source),
+      location: { start: this.base + p, end: this.base + stop, tokenType: 'scalar', indent: parentCol, inFlow: false },
+    };
+  }
+
+  /** A flow collection on one line: `{}` and `[]` are read, anything else is checked and skipped. */
+  private flow(source: string): TreeNode {
+    if (EMPTY_FLOW.test(source)) return source[0] === '[' ? { kind: 'seq', items: [] } : { kind: 'map', entries: new Map() };
+    if (!isSimpleFlowLine(source)) giveUp();
+    return OPAQUE;
+  }
+
+  /** Skips a block scalar's lines, checking their indentation. */
+  private blockScalar(header: string, parentCol: number): TreeNode {
+    if (!BLOCK_HEADER.test(header)) giveUp();
+    let contentIndent = -1;
+    let maxLeadingBlank = 0;
+    for (; this.i < this.lines; this.i++) {
+      const n = this.indents[this.i]!;
+      const blank = this.starts[this.i]! + n === this.ends[this.i];
+      if (blank) {
+        if (contentIndent < 0) maxLeadingBlank = Math.max(maxLeadingBlank, n);
+        continue;
+      }
+      if (n <= parentCol) break;
+      if (contentIndent < 0) {
+        contentIndent = n;
+        if (maxLeadingBlank > contentIndent) giveUp();
+      } else if (n < contentIndent) giveUp();
+    }
+    // Trailing blank lines belong to the scalar; the caller skips them anyway.
+    return OPAQUE;
+  }
+}

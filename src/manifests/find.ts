@@ -1,0 +1,212 @@
+/**
+ * Finds every image in a manifest stream: in the pod specs of built-in kinds, through `items` of
+ * List kinds, and wherever the image rules' JSONPaths point. Each occurrence can be rewritten in
+ * place.
+ */
+import { exec } from 'jsonpath-rfc9535';
+import { AggregateReimageError, ReimageError } from '../errors.js';
+import { parseReference, type ImageReference } from '../reference/reference.js';
+import { builtinImageFields, isListKind, type JsonPathKey, type NodeAtPath } from './builtin-kinds.js';
+import { formatJsonPath } from './json-path.js';
+import type { ImageRule, ImageRules } from './rules.js';
+import type { ManifestDocument, ManifestStream } from './stream.js';
+import { childAt, NeedsFullParse, seqItems, stringAt, type ScalarLocation, type TreeNode } from './tree.js';
+
+/** One place in the stream where an image is written. */
+export class ImageOccurrence {
+  constructor(
+    private readonly stream: ManifestStream,
+    private readonly location: ScalarLocation,
+    /** Index of the document in the stream, from 0. */
+    readonly doc: number,
+    readonly kind: string,
+    readonly apiVersion: string,
+    readonly namespace: string,
+    readonly name: string,
+    /** Normalized JSONPath of the field, from the object's root: `$.spec.template.spec.containers[0].image`. */
+    readonly path: string,
+    /** The image exactly as written. */
+    readonly image: string,
+    /** The image parsed and normalized (docker.io/library/nginx:latest). */
+    readonly reference: ImageReference,
+  ) {}
+
+  /** Rewrites this image in the stream (quoting it when needed). */
+  setImage(newImage: string): void {
+    this.stream.setScalar(this.location, newImage);
+  }
+
+  /** "Deployment web/frontend" */
+  get objectName(): string {
+    return describeObject(this.kind, this.namespace, this.name);
+  }
+}
+
+export function setImage(occurrence: ImageOccurrence, newImage: string): void {
+  occurrence.setImage(newImage);
+}
+
+/** An image field that cannot be used: not a string, or not a valid reference. */
+export class ImageFieldError extends ReimageError {}
+
+export interface FindOptions {
+  /** Images matching this are left completely alone: not reported, not checked. */
+  readonly ignore?: RegExp;
+}
+
+function describeObject(kind: string, namespace: string, name: string): string {
+  const id = namespace ? `${namespace}/${name}` : name;
+  return `${kind || 'object'}${id ? ` ${id}` : ''}`;
+}
+
+function valueType(node: TreeNode): string {
+  if (node.kind === 'map') return 'a mapping';
+  if (node.kind === 'seq') return 'a list';
+  if (node.kind === 'scalar') return node.value === null ? 'null' : `a ${typeof node.value}`;
+  return 'a block value';
+}
+
+interface ObjectAt {
+  readonly prefix: readonly JsonPathKey[];
+  readonly node: TreeNode;
+  readonly kind: string;
+  readonly apiVersion: string;
+}
+
+/** The document's object, and the objects inside List kinds, recursively. */
+function objectsOf(node: TreeNode | undefined, prefix: readonly JsonPathKey[] = []): ObjectAt[] {
+  if (node?.kind !== 'map') return [];
+  const kind = stringAt(node, 'kind') ?? '';
+  const object: ObjectAt = { prefix, node, kind, apiVersion: stringAt(node, 'apiVersion') ?? '' };
+  if (!isListKind(kind)) return [object];
+  return [object, ...seqItems(childAt(node, ['items'])).flatMap((item, i) => objectsOf(item, [...prefix, 'items', i]))];
+}
+
+function ruleApplies(rule: ImageRule, object: ObjectAt): boolean {
+  return rule.kind.test(object.kind) && rule.apiVersion.test(object.apiVersion);
+}
+
+/** The nodes one rule selects in one object (or, for Raw rules, in the whole document). */
+function ruleMatches(rule: ImageRule, data: unknown, root: TreeNode | undefined): NodeAtPath[] {
+  const found: NodeAtPath[] = [];
+  for (const expression of rule.paths) {
+    exec(data as Parameters<typeof exec>[0], expression, (_value, path) => {
+      const node = childAt(root, path);
+      if (node) found.push({ path: [...path], node });
+    });
+  }
+  return found;
+}
+
+function dataAt(data: unknown, path: readonly JsonPathKey[]): unknown {
+  let d = data;
+  for (const key of path) d = (d as Record<string | number, unknown> | null | undefined)?.[key];
+  return d;
+}
+
+/** The search of one document. */
+class DocumentSearch {
+  private found: { start: number; occurrence: ImageOccurrence }[] = [];
+  private errors: Error[] = [];
+  private seen = new Set<number>();
+  private root: TreeNode | undefined;
+
+  constructor(
+    private readonly stream: ManifestStream,
+    private readonly doc: ManifestDocument,
+    private readonly options: FindOptions,
+  ) {}
+
+  /** Occurrences in the order they are written, and the errors. */
+  result(): { occurrences: ImageOccurrence[]; errors: Error[] } {
+    return { occurrences: this.found.sort((a, b) => a.start - b.start).map((f) => f.occurrence), errors: this.errors };
+  }
+
+  private add(object: ObjectAt, field: NodeAtPath, rule?: ImageRule): void {
+    const meta = childAt(object.node, ['metadata']);
+    const namespace = stringAt(meta, 'namespace') ?? '';
+    const name = stringAt(meta, 'name') ?? '';
+    const path = formatJsonPath([...object.prefix, ...field.path]);
+    const where = () => `${path} in document ${this.doc.index} (${describeObject(object.kind, namespace, name)})`;
+    const { node } = field;
+    if (node.kind !== 'scalar' || typeof node.value !== 'string' || !node.location) {
+      const by = rule ? `${rule.name} selects ` : '';
+      this.errors.push(new ImageFieldError(`${by}${where()}: want an image string, found ${valueType(node)}`));
+      return;
+    }
+    const { start } = node.location;
+    if (this.seen.has(start)) return;
+    this.seen.add(start);
+    const image = node.value;
+    if (this.options.ignore?.test(image)) return;
+    let reference: ImageReference;
+    try {
+      reference = parseReference(image);
+    } catch (err) {
+      this.errors.push(new ImageFieldError(`${where()}: ${(err as Error).message}`));
+      return;
+    }
+    const occurrence = new ImageOccurrence(
+      this.stream, node.location, this.doc.index, object.kind, object.apiVersion, namespace, name, path, image, reference,
+    );
+    this.found.push({ start, occurrence });
+  }
+
+  /** Kubernetes objects: built-in kinds, and the rules that match them. */
+  searchObjects(rules: readonly ImageRule[]): void {
+    if (!this.doc.isComposed) {
+      // The fast scanner's tree serves unless a rule needs the data or the search meets a part it skipped.
+      try {
+        if (this.searchTree(this.doc.tree, undefined, rules)) return;
+      } catch (err) {
+        if (!(err instanceof NeedsFullParse)) throw err;
+      }
+      this.found = [];
+      this.errors = [];
+      this.seen = new Set();
+    }
+    const full = this.doc.full();
+    this.searchTree(full.tree, full.data, rules);
+  }
+
+  /** Returns false, having done nothing, when rules apply but `data` is not at hand. */
+  private searchTree(tree: TreeNode | undefined, data: unknown, rules: readonly ImageRule[]): boolean {
+    const objects = objectsOf(tree);
+    const applying = objects.map((o) => rules.filter((rule) => ruleApplies(rule, o)));
+    if (data === undefined && applying.some((list) => list.length > 0)) return false;
+    objects.forEach((o, i) => {
+      for (const f of builtinImageFields(o.node, o.kind)) this.add(o, f);
+      for (const rule of applying[i] ?? []) {
+        for (const f of ruleMatches(rule, dataAt(data, o.prefix), o.node)) this.add(o, f, rule);
+      }
+    });
+    return true;
+  }
+
+  /** Any YAML: every Raw rule, applied to the whole document. */
+  searchRaw(rules: readonly ImageRule[]): void {
+    const { tree, data } = this.doc.full();
+    const object: ObjectAt = { prefix: [], node: tree ?? { kind: 'scalar', value: null }, kind: stringAt(tree, 'kind') ?? '', apiVersion: '' };
+    for (const rule of rules) for (const f of ruleMatches(rule, data, tree)) this.add(object, f, rule);
+  }
+}
+
+/**
+ * Finds every image occurrence, in stream order within each document. Unusable image fields are
+ * collected and reported together.
+ */
+export function findImages(stream: ManifestStream, rules: ImageRules, options: FindOptions = {}): ImageOccurrence[] {
+  const found: ImageOccurrence[] = [];
+  const errors: Error[] = [];
+  for (const doc of stream.documents) {
+    const search = new DocumentSearch(stream, doc, options);
+    if (rules.input === 'yaml') search.searchRaw(rules.rules);
+    else search.searchObjects(rules.rules);
+    const result = search.result();
+    found.push(...result.occurrences);
+    errors.push(...result.errors);
+  }
+  if (errors.length === 1) throw errors[0]!;
+  if (errors.length > 1) throw new AggregateReimageError(`${errors.length} image fields are not usable`, errors);
+  return found;
+}

@@ -1,0 +1,126 @@
+/**
+ * Image rules: which JSONPaths hold images in which kinds of object. The file format is the Go
+ * reimage's `-rules-config`: a YAML list of {kind, apiVersion, imageJSONP}, where kind and
+ * apiVersion are (unanchored, RE2) regexps and `kind: Raw` marks rules for `-input yaml`.
+ */
+import { readFile } from 'node:fs/promises';
+import { exec } from 'jsonpath-rfc9535';
+import { parse } from 'yaml';
+import { UsageError, errorMessage } from '../errors.js';
+import { goRegExp } from '../regexp.js';
+
+export type InputMode = 'k8s' | 'yaml';
+
+export class RulesConfigError extends UsageError {}
+
+export interface ImageRule {
+  /** How errors name the rule: "rule 2 (kind ^Foo$) in rules.yaml" or "built-in rule for Prometheus". */
+  readonly name: string;
+  /** Matches every document when the rule is a `kind: Raw` rule. */
+  readonly raw: boolean;
+  readonly kind: RegExp;
+  readonly apiVersion: RegExp;
+  /** JSONPath expressions (RFC 9535) selecting image strings. */
+  readonly paths: readonly string[];
+}
+
+export interface ImageRules {
+  readonly input: InputMode;
+  /** The rules that apply in this input mode: Raw rules for yaml, all others for k8s. */
+  readonly rules: readonly ImageRule[];
+}
+
+export interface RuleConfig {
+  kind?: string;
+  apiVersion?: string;
+  imageJSONP?: string[];
+}
+
+/** Prometheus-operator objects whose `spec.image` is a container image. */
+export const BUILTIN_RULE_CONFIGS: readonly RuleConfig[] = ['Prometheus', 'Alertmanager', 'ThanosRuler'].map((kind) => ({
+  kind: `^${kind}$`,
+  apiVersion: '^monitoring\\.coreos\\.com/v1$',
+  imageJSONP: ['$.spec.image'],
+}));
+
+const FIELDS: Readonly<Record<string, keyof RuleConfig>> = { kind: 'kind', apiversion: 'apiVersion', imagejsonp: 'imageJSONP' };
+
+/** Checks the shape of a rules file (field names match case-insensitively, as Go's JSON decoding does). */
+function readRuleConfigs(data: unknown, source: string): RuleConfig[] {
+  if (data === null || data === undefined) return [];
+  if (!Array.isArray(data)) throw new RulesConfigError(`${source}: want a YAML list of rules, got ${typeName(data)}`);
+  return data.map((item: unknown, i) => {
+    const where = `${source}: rule ${i + 1}`;
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) {
+      throw new RulesConfigError(`${where}: want a mapping with kind, apiVersion and imageJSONP, got ${typeName(item)}`);
+    }
+    const config: RuleConfig = {};
+    for (const [key, value] of Object.entries(item)) {
+      const field = FIELDS[key.toLowerCase()];
+      if (!field) throw new RulesConfigError(`${where}: unknown field ${JSON.stringify(key)} (want kind, apiVersion, imageJSONP)`);
+      if (field === 'imageJSONP') {
+        if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
+          throw new RulesConfigError(`${where}: imageJSONP must be a list of JSONPath strings`);
+        }
+        config.imageJSONP = value;
+      } else {
+        if (typeof value !== 'string') throw new RulesConfigError(`${where}: ${field} must be a string (a regexp)`);
+        config[field] = value;
+      }
+    }
+    return config;
+  });
+}
+
+function typeName(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a mapping' : `a ${typeof v}`;
+}
+
+function compileRule(config: RuleConfig, name: string): ImageRule {
+  const raw = config.kind === 'Raw';
+  const paths = config.imageJSONP ?? [];
+  for (const path of paths) {
+    try {
+      exec({}, path, () => {});
+    } catch (err) {
+      throw new RulesConfigError(`${name}: invalid JSONPath ${JSON.stringify(path)}: ${errorMessage(err)}`);
+    }
+  }
+  return {
+    name,
+    raw,
+    kind: goRegExp(raw ? '' : config.kind ?? '', `the kind of ${name}`),
+    apiVersion: goRegExp(raw ? '' : config.apiVersion ?? '', `the apiVersion of ${name}`),
+    paths,
+  };
+}
+
+/** Compiles rules from the text of a rules file plus the built-in rules. */
+export function parseImageRules(text: string | undefined, source: string, input: InputMode): ImageRules {
+  let data: unknown = null;
+  if (text !== undefined) {
+    try {
+      data = parse(text, { uniqueKeys: false });
+    } catch (err) {
+      throw new RulesConfigError(`${source}: invalid YAML: ${errorMessage(err).split('\n')[0]}`);
+    }
+  }
+  const rules = readRuleConfigs(data, source).map((config, i) =>
+    compileRule(config, `rule ${i + 1} (kind ${config.kind ?? ''}) in ${source}`),
+  );
+  rules.push(...BUILTIN_RULE_CONFIGS.map((config) => compileRule(config, `built-in rule for ${config.kind}`)));
+  return { input, rules: rules.filter((rule) => rule.raw === (input === 'yaml')) };
+}
+
+/** Reads the `-rules-config` file (if any) and compiles it with the built-in rules. */
+export async function loadImageRules(file: string | undefined, input: InputMode): Promise<ImageRules> {
+  let text: string | undefined;
+  if (file) {
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (err) {
+      throw new RulesConfigError(`cannot read -rules-config file: ${errorMessage(err)}`);
+    }
+  }
+  return parseImageRules(text, file || 'rules', input);
+}

@@ -1,0 +1,57 @@
+/**
+ * Splits a YAML stream into its documents as text, without parsing them.
+ *
+ * A line that starts with `---` or `...` (followed by a blank or the line end) is a document
+ * marker wherever it appears: YAML forbids such lines inside scalars and collections. So every
+ * document can be parsed (or cheaply scanned) on its own, and the stream is re-assembled by
+ * concatenating the documents' text.
+ */
+
+export interface DocumentChunk {
+  /** Position in the stream, counting from 0. */
+  readonly index: number;
+  /** Offset of the document's first character in the stream. */
+  readonly start: number;
+  /** 0-based line number of `start` in the stream. */
+  readonly line: number;
+  readonly text: string;
+}
+
+const MARKER = /^(?:---|\.\.\.)(?=[ \t]|\r?\n|$)/;
+const IGNORABLE = /^[ \t]*(?:#.*)?\r?$/;
+
+/**
+ * Cuts before a `---` line when the current piece already has a document start or content (so
+ * leading comments and directives stay with the document they precede), and after a `...` line.
+ */
+export function splitDocuments(text: string): DocumentChunk[] {
+  const chunks: DocumentChunk[] = [];
+  let chunkStart = 0;
+  let chunkLine = 0;
+  let started = false;
+  let lineNo = 0;
+  const cut = (at: number, atLine: number) => {
+    chunks.push({ index: chunks.length, start: chunkStart, line: chunkLine, text: text.slice(chunkStart, at) });
+    chunkStart = at;
+    chunkLine = atLine;
+    started = false;
+  };
+  for (let pos = 0; pos < text.length; lineNo++) {
+    const nl = text.indexOf('\n', pos);
+    const next = nl < 0 ? text.length : nl + 1;
+    const first = text.charCodeAt(pos);
+    if ((first === 0x2d || first === 0x2e) && MARKER.test(text.slice(pos, pos + 5))) {
+      if (first === 0x2d) {
+        if (started) cut(pos, lineNo);
+        started = true;
+      } else {
+        cut(next, lineNo + 1);
+      }
+    } else if (!started && first !== 0x25 /* % directive */ && !IGNORABLE.test(text.slice(pos, nl < 0 ? text.length : nl))) {
+      started = true;
+    }
+    pos = next;
+  }
+  if (chunkStart < text.length) cut(text.length, lineNo);
+  return chunks;
+}

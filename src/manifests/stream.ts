@@ -1,0 +1,92 @@
+/**
+ * A multi-document manifest stream, kept as its original text. Documents are read once (by the
+ * fast scanner, or by the full parser when the scanner declines); edits replace single scalars,
+ * and toString() returns the input byte for byte apart from those scalars.
+ */
+import { AggregateReimageError } from '../errors.js';
+import { composeDocument, InvalidYamlError, type ComposedDocument } from './compose.js';
+import { fastScan } from './fast-scan.js';
+import { renderScalar } from './scalar-edit.js';
+import { splitDocuments, type DocumentChunk } from './split.js';
+import type { ScalarLocation, TreeNode } from './tree.js';
+
+export class ManifestDocument {
+  private composed: ComposedDocument | undefined;
+
+  constructor(
+    readonly chunk: DocumentChunk,
+    /** The tree from the fast scanner, or from the full parser when the scanner declined. */
+    readonly tree: TreeNode | undefined,
+    composed?: ComposedDocument,
+  ) {
+    this.composed = composed;
+  }
+
+  /** Whether the full parser has read this document (the fast scanner declined, or a search needed it). */
+  get isComposed(): boolean {
+    return this.composed !== undefined;
+  }
+
+  get index(): number {
+    return this.chunk.index;
+  }
+
+  /** The fully parsed document: a tree without opaque parts, and the data as plain JavaScript. */
+  full(): ComposedDocument {
+    this.composed ??= composeDocument(this.chunk);
+    return this.composed;
+  }
+}
+
+export class ManifestStream {
+  private readonly edits = new Map<number, { end: number; text: string }>();
+
+  constructor(
+    readonly text: string,
+    readonly documents: readonly ManifestDocument[],
+  ) {}
+
+  /** Replaces the scalar at `location` with `value`, quoting it if it needs quoting. */
+  setScalar(location: ScalarLocation, value: string): void {
+    const original = this.text.slice(location.start, location.end);
+    this.edits.set(location.start, { end: location.end, text: renderScalar(original, location, value) });
+  }
+
+  toString(): string {
+    if (this.edits.size === 0) return this.text;
+    const parts: string[] = [];
+    let pos = 0;
+    for (const [start, edit] of [...this.edits].sort((a, b) => a[0] - b[0])) {
+      parts.push(this.text.slice(pos, start), edit.text);
+      pos = edit.end;
+    }
+    parts.push(this.text.slice(pos));
+    return parts.join('');
+  }
+}
+
+/**
+ * Reads a stream of YAML documents. Every document is checked; all invalid ones are reported
+ * together, each with its index, line and column.
+ */
+export function parseManifestStream(text: string): ManifestStream {
+  const documents: ManifestDocument[] = [];
+  const errors: InvalidYamlError[] = [];
+  for (const chunk of splitDocuments(text)) {
+    const scanned = fastScan(chunk);
+    if (scanned) {
+      documents.push(new ManifestDocument(chunk, scanned.tree));
+      continue;
+    }
+    try {
+      const composed = composeDocument(chunk);
+      documents.push(new ManifestDocument(chunk, composed.tree, composed));
+    } catch (err) {
+      if (!(err instanceof InvalidYamlError)) throw err;
+      errors.push(err);
+    }
+  }
+  if (errors.length === 1) throw errors[0]!;
+  if (errors.length > 1) throw new AggregateReimageError(`${errors.length} documents are not valid YAML`, errors);
+  return new ManifestStream(text, documents);
+}

@@ -1,0 +1,77 @@
+/**
+ * A small read-only view of a YAML document, built either by the fast scanner or from a composed
+ * `yaml` Document: just enough to find images and to know where each scalar sits in the stream.
+ */
+
+/** Where a scalar is written in the stream, and how, so that it can be rewritten in place. */
+export interface ScalarLocation {
+  /** Offsets in the whole stream: text.slice(start, end) is the scalar as written. */
+  readonly start: number;
+  readonly end: number;
+  /** CST token type of the scalar. */
+  readonly tokenType: 'scalar' | 'single-quoted-scalar' | 'double-quoted-scalar' | 'block-scalar';
+  /** Indentation of the scalar's parent collection, as the CST records it. */
+  readonly indent: number;
+  readonly inFlow: boolean;
+}
+
+export interface MapNode {
+  readonly kind: 'map';
+  /** By key; with duplicate keys the last one wins, as in go-yaml and kubectl. */
+  readonly entries: ReadonlyMap<string, TreeNode>;
+}
+
+export interface SeqNode {
+  readonly kind: 'seq';
+  readonly items: readonly TreeNode[];
+}
+
+export interface ScalarNode {
+  readonly kind: 'scalar';
+  /** The resolved value (a string, number, boolean or null). */
+  readonly value: unknown;
+  readonly location?: ScalarLocation;
+}
+
+/**
+ * Something the fast scanner skipped over without reading (a block scalar, a flow collection).
+ * Looking inside it needs the full parser.
+ */
+export interface OpaqueNode {
+  readonly kind: 'opaque';
+}
+
+export type TreeNode = MapNode | SeqNode | ScalarNode | OpaqueNode;
+
+/** Thrown when a search reaches an OpaqueNode: the caller re-reads the document fully. */
+export class NeedsFullParse extends Error {}
+
+function open(node: TreeNode | undefined): Exclude<TreeNode, OpaqueNode> | undefined {
+  if (node?.kind === 'opaque') throw new NeedsFullParse('opaque node');
+  return node;
+}
+
+export function child(node: TreeNode | undefined, key: string | number): TreeNode | undefined {
+  const n = open(node);
+  if (n?.kind === 'map') return n.entries.get(String(key));
+  if (n?.kind === 'seq' && typeof key === 'number') return n.items[key];
+  return undefined;
+}
+
+export function childAt(node: TreeNode | undefined, path: readonly (string | number)[]): TreeNode | undefined {
+  let n = node;
+  for (const key of path) n = child(n, key);
+  return open(n);
+}
+
+/** The string value at `key`, or undefined when absent or not a string. */
+export function stringAt(node: TreeNode | undefined, ...path: string[]): string | undefined {
+  const n = childAt(node, path);
+  return n?.kind === 'scalar' && typeof n.value === 'string' ? n.value : undefined;
+}
+
+/** Items of a sequence (none when absent or not a sequence). */
+export function seqItems(node: TreeNode | undefined): readonly TreeNode[] {
+  const n = open(node);
+  return n?.kind === 'seq' ? n.items : [];
+}

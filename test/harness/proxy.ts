@@ -1,0 +1,86 @@
+/**
+ * A small node:http reverse proxy in front of a test registry. It counts requests by method and
+ * can inject faults: `fault(req)` returns a response to send instead of forwarding (429, 503…),
+ * or undefined to forward; `rewrite(path)` changes what is forwarded. Bodies stream through in both directions.
+ *
+ *   const proxy = await startProxy(reg.host, { fault: (r) => r.method === 'PUT' && !done++ ? { status: 503 } : undefined });
+ *   proxy.host      // "127.0.0.1:<port>": loopback, so clients use plain HTTP
+ *   proxy.requests  // { GET: 3, HEAD: 2, ... }
+ *   proxy.log       // [{ method, path, status, at }]
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface InjectedFault {
+  readonly status: number;
+  readonly headers?: Record<string, string>;
+  readonly body?: string;
+}
+
+export interface ProxyLogEntry {
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  /** Date.now() when the request arrived. */
+  readonly at: number;
+  readonly injected: boolean;
+}
+
+export interface CountingProxy {
+  readonly host: string;
+  readonly requests: Record<string, number>;
+  readonly log: ProxyLogEntry[];
+  reset(): void;
+  stop(): Promise<void>;
+}
+
+export interface ProxyOptions {
+  /** A response to send instead of forwarding, or undefined to forward. */
+  readonly fault?: (req: http.IncomingMessage) => InjectedFault | undefined;
+  /** Rewrites the path (with query) before forwarding. */
+  readonly rewrite?: (path: string) => string;
+}
+
+export async function startProxy(target: string, opts: ProxyOptions = {}): Promise<CountingProxy> {
+  const [targetHost, targetPort] = [target.replace(/:\d+$/, ''), Number(/:(\d+)$/.exec(target)?.[1] ?? 80)];
+  const requests: Record<string, number> = {};
+  const log: ProxyLogEntry[] = [];
+  const server = http.createServer((req, res) => {
+    const method = req.method ?? 'GET';
+    const at = Date.now();
+    requests[method] = (requests[method] ?? 0) + 1;
+    const fault = opts.fault?.(req);
+    if (fault) {
+      log.push({ method, path: req.url ?? '', status: fault.status, at, injected: true });
+      req.resume();
+      res.writeHead(fault.status, fault.headers).end(fault.body ?? '');
+      return;
+    }
+    const upstream = http.request({ host: targetHost, port: targetPort, method, path: opts.rewrite ? opts.rewrite(req.url ?? '/') : req.url, headers: { ...req.headers, host: target } }, (up) => {
+      log.push({ method, path: req.url ?? '', status: up.statusCode ?? 0, at, injected: false });
+      // Upload Locations point at the registry itself; keep the client talking to the proxy.
+      const headers = { ...up.headers };
+      if (typeof headers.location === 'string') headers.location = headers.location.replace(`//${target}`, `//${proxy.host}`);
+      res.writeHead(up.statusCode ?? 502, headers);
+      up.pipe(res);
+    });
+    upstream.on('error', () => res.destroy());
+    req.on('error', () => upstream.destroy());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const proxy: CountingProxy = {
+    host: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
+    log,
+    reset: () => {
+      for (const k of Object.keys(requests)) delete requests[k];
+      log.length = 0;
+    },
+    stop: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+  return proxy;
+}

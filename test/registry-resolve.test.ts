@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { parseReference } from '../src/reference/reference.js';
+import { DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST, RegistryClient } from '../src/registry/index.js';
+import { buildTestLayout, inspectRaw, pushTestImage, type TestImageKind, type TestLayout } from './harness/images.js';
+import { startRegistry, type TestRegistry } from './harness/registries.js';
+
+describe('RegistryClient.resolve against a real registry', () => {
+  let reg: TestRegistry;
+  let layout: TestLayout;
+  const digests = {} as Record<TestImageKind, string>;
+  const kinds: [TestImageKind, string][] = [['oci', OCI_MANIFEST], ['docker', DOCKER_MANIFEST], ['oci-index', OCI_INDEX], ['docker-list', DOCKER_MANIFEST_LIST]];
+
+  before(async () => {
+    [reg, layout] = await Promise.all([startRegistry('anonymous'), buildTestLayout()]);
+    for (const [kind] of kinds) digests[kind] = await pushTestImage(layout, kind, `${reg.host}/test/${kind}:v1`);
+  });
+  after(async () => {
+    await reg?.stop();
+    await layout?.remove();
+  });
+
+  for (const [kind, mediaType] of kinds) {
+    it(`resolves a tag of a ${kind} image to its digest, media type and size`, async () => {
+      const resolved = await new RegistryClient().resolve(parseReference(`${reg.host}/test/${kind}:v1`));
+      const raw = await inspectRaw(`${reg.host}/test/${kind}:v1`);
+      assert.deepEqual(resolved, { digest: digests[kind], mediaType, size: Buffer.byteLength(raw) });
+    });
+  }
+
+  it('checks a digest reference with the registry', async () => {
+    const client = new RegistryClient();
+    const ref = parseReference(`${reg.host}/test/oci-index@${digests['oci-index']}`);
+    assert.equal((await client.resolve(ref))?.digest, digests['oci-index']);
+    assert.equal(client.stats.requests.HEAD, 1);
+    const absent = parseReference(`${reg.host}/test/oci-index@sha256:${'0'.repeat(64)}`);
+    assert.equal(await client.resolve(absent), undefined);
+  });
+
+  it('says "not found" for a missing tag and a missing repository', async () => {
+    const client = new RegistryClient();
+    assert.equal(await client.resolve(parseReference(`${reg.host}/test/oci:nope`)), undefined);
+    assert.equal(await client.resolve(parseReference(`${reg.host}/no/such-repo:v1`)), undefined);
+  });
+
+  it('names the registry when it cannot be reached', async () => {
+    const client = new RegistryClient({ retry: { attempts: 2, baseDelayMs: 10, maxDelayMs: 10 } });
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    await new Promise((resolve) => server.close(resolve));
+    await assert.rejects(client.resolve(parseReference(`127.0.0.1:${port}/test/x:v1`)),
+      new RegExp(`resolve v1 in 127\\.0\\.0\\.1:${port}/test/x: cannot reach http://127\\.0\\.0\\.1:${port}: ECONNREFUSED`));
+  });
+});

@@ -1,0 +1,24 @@
+/**
+ * Runs one RegistryClient operation in a fresh process, for what needs a process of its own:
+ * NODE_EXTRA_CA_CERTS (read only at start-up) and peak-memory measurement (maxRSS).
+ *
+ *   node --import tsx test/registry/child.ts '{"op":"copy","src":"…@sha256:…","dst":"…:tag"}'
+ *
+ * Prints one JSON line: {"result": …, "rssBeforeKiB": n, "rssPeakKiB": n} or {"error": "message"}.
+ */
+import { parseReference } from '../../src/reference/reference.js';
+import { RegistryClient } from '../../src/registry/index.js';
+
+const args = JSON.parse(process.argv[2] ?? '{}') as { op: 'copy' | 'resolve'; src: string; dst?: string; insecure?: string[] };
+const client = new RegistryClient({ insecureRegistries: args.insecure ?? [] });
+try {
+  // Warm up (modules, TLS, undici) so the baseline excludes one-off start-up allocations.
+  await client.resolve(parseReference(args.src));
+  const rssBeforeKiB = process.resourceUsage().maxRSS;
+  const result = args.op === 'copy'
+    ? await client.copy(parseReference(args.src), parseReference(args.dst!))
+    : await client.resolve(parseReference(args.src));
+  console.log(JSON.stringify({ result, rssBeforeKiB, rssPeakKiB: process.resourceUsage().maxRSS, stats: client.stats }));
+} catch (err) {
+  console.log(JSON.stringify({ error: (err as Error).message }));
+}
