@@ -12,6 +12,7 @@
 import { AggregateReimageError, ReimageError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { formatReference, type ImageReference, parseReference, withDigest } from '../reference/reference.js';
+import { ClobberRefusedError } from '../registry/index.js';
 import { Recorder } from './recorder.js';
 import { renameFields, type RenameTemplate } from './template.js';
 
@@ -27,12 +28,38 @@ export interface ImageSite {
   readonly path?: string;
 }
 
-/** What the pipeline needs from a registry client. */
+/** What the pipeline needs from a registry client (RegistryClient has it). */
 export interface RegistryAccess {
   /** The digest a reference points at now, or undefined when it does not exist. */
-  resolve(ref: string): Promise<{ readonly digest: string } | undefined>;
+  resolve(ref: ImageReference): Promise<{ readonly digest: string } | undefined>;
   /** Copies `source` (a digest reference) to `target` (a tag reference). */
-  copy(source: string, target: string, options: { clobber: boolean }): Promise<{ readonly outcome: 'present' | 'copied'; readonly bytesMoved: number }>;
+  copy(source: ImageReference, target: ImageReference, options: { clobber: boolean }): Promise<{ readonly outcome: 'present' | 'copied'; readonly bytesMoved: number }>;
+}
+
+/**
+ * Resolves every distinct reference once per run, however many steps ask (static-mapping
+ * verification, planning and ensuring share the answers).
+ */
+export class ResolveOnce implements RegistryAccess {
+  private readonly resolved = new Map<string, Promise<{ readonly digest: string } | undefined>>();
+
+  constructor(private readonly registry: RegistryAccess) {}
+
+  resolve(ref: ImageReference): Promise<{ readonly digest: string } | undefined> {
+    // A reference with a digest is looked up by the digest alone: that is what gets pulled.
+    const byDigest = ref.digest ? withDigest(ref, ref.digest) : ref;
+    const key = formatReference(byDigest);
+    let p = this.resolved.get(key);
+    if (!p) {
+      p = this.registry.resolve(byDigest);
+      this.resolved.set(key, p);
+    }
+    return p;
+  }
+
+  copy(source: ImageReference, target: ImageReference, options: { clobber: boolean }) {
+    return this.registry.copy(source, target, options);
+  }
 }
 
 /** A static mapping's answer for an image as written. */
@@ -78,7 +105,7 @@ export interface PipelineResult {
 /** An image is missing from every registry it should be in. */
 export class ImageNotFoundError extends ReimageError {}
 
-/** The target holds different content and -clobber was not given. */
+/** An image that is not renamed no longer has the digest recorded for it. */
 export class TargetDiffersError extends ReimageError {}
 
 /** One image as written, once planned. */
@@ -142,25 +169,11 @@ export function outputReference(target: string, digest: string, form: OutputForm
 }
 
 export class Pipeline {
-  /** One lookup per distinct reference per run, shared by every step that needs it. */
-  private readonly resolved = new Map<string, Promise<{ readonly digest: string } | undefined>>();
-
   constructor(
+    /** Pass a ResolveOnce so that each distinct reference is looked up once. */
     private readonly registry: RegistryAccess,
     private readonly options: PipelineOptions,
   ) {}
-
-  private resolve(ref: string): Promise<{ readonly digest: string } | undefined> {
-    // A reference with a digest is looked up by the digest alone: that is what gets pulled.
-    const parsed = parseReference(ref);
-    const key = formatReference(parsed.digest ? withDigest(parsed, parsed.digest) : parsed);
-    let p = this.resolved.get(key);
-    if (!p) {
-      p = this.registry.resolve(key);
-      this.resolved.set(key, p);
-    }
-    return p;
-  }
 
   async run(sites: readonly ImageSite[]): Promise<PipelineResult> {
     const groups = groupSites(sites);
@@ -247,7 +260,7 @@ export class Pipeline {
         return { written, source, target: entry.tag, digest: entry.digest };
       });
     }
-    const found = await this.resolve(formatReference(source));
+    const found = await this.registry.resolve(source);
     if (!found) throw new ImageNotFoundError(`image not found: ${formatReference(source)} does not exist`);
     const { digest } = found;
     if (source.digest !== undefined && source.digest !== digest) {
@@ -263,20 +276,18 @@ export class Pipeline {
   /** Makes sure the target holds the image. */
   private async ensure(plan: Plan): Promise<Outcome> {
     const { logger, dryRun, noCopy, clobber } = this.options;
-    const target = formatReference(parseReference(plan.target));
-    const source = formatReference(withDigest(plan.source, plan.digest));
-    const current = await this.resolve(target);
+    const targetRef = parseReference(plan.target);
+    const sourceRef = withDigest(plan.source, plan.digest);
+    const target = formatReference(targetRef);
+    const source = formatReference(sourceRef);
+    const current = await this.registry.resolve(targetRef);
     if (current?.digest === plan.digest) return { kind: 'present' };
     if (formatReference(plan.source) === target) {
       // Not renamed: there is nothing to copy from, so the image must simply be there.
       if (!current) throw new ImageNotFoundError(`image not found: ${target} does not exist`);
       throw new TargetDiffersError(`${target} now points at ${current.digest}, not the recorded ${plan.digest}`);
     }
-    if (current && !clobber) {
-      throw new TargetDiffersError(
-        `refusing to overwrite ${target}: it holds ${current.digest}, not ${plan.digest} from ${formatReference(plan.source)} (use -clobber to overwrite)`,
-      );
-    }
+    if (current && !clobber) throw new ClobberRefusedError(target, current.digest, plan.digest);
     const verb = current ? 'overwrite' : 'copy';
     if (noCopy) {
       logger.warn(`-no-copy: not copying ${source} to ${target}, which ${current ? `holds ${current.digest}` : 'does not exist'}`);
@@ -287,7 +298,7 @@ export class Pipeline {
       return { kind: 'not-copied' };
     }
     logger.debug(`${verb} ${source} to ${target}`);
-    const result = await this.registry.copy(source, target, { clobber });
+    const result = await this.registry.copy(sourceRef, targetRef, { clobber });
     return result.outcome === 'copied' ? { kind: 'copied', bytesMoved: result.bytesMoved } : { kind: 'present' };
   }
 }
