@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { addImage, buildTestLayout, inspectRaw, pushTestImage, type TestLayout } from './harness/images.js';
 import { startProxy, type CountingProxy } from './harness/proxy.js';
 import { startRegistries, type TestRegistry } from './harness/registries.js';
-import { runReimage } from './e2e/cli.js';
+import { HELM_WRAPPER, runReimage } from './e2e/cli.js';
 
 const sha = (s: string) => `sha256:${createHash('sha256').update(s).digest('hex')}`;
 const hex = (digest: string) => digest.slice('sha256:'.length);
@@ -245,6 +245,14 @@ describe('reimage end to end against real registries', () => {
     const fromImage = await runReimage(['-rules-config', rulesFile, '-static-json-mappings-img', `${proxies.dst.host}/reimage/mappings:run1`], input, env);
     assert.equal(fromImage.code, 0, fromImage.stderr);
     assert.equal(fromImage.stdout, expected);
+  });
+
+  it('works as a Helm 4 post-renderer plugin: REIMAGE_ARGS and --post-renderer-args pass through, annotations survive', async () => {
+    const [rules, rulesValue, ...rest] = baseArgs();
+    const r = await runReimage(rest, input, { ...env, REIMAGE_ARGS: `${rules} ${rulesValue}` }, HELM_WRAPPER);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, helmStream(target));
+    assert.match(r.stdout, /postrenderer\.helm\.sh\/postrender-filename: shop\/templates\/web\.yaml/);
   });
 
   it('-mappings-only reads no YAML, checks every mapped image, and prints nothing', async () => {

@@ -3,6 +3,8 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const REIMAGE = fileURLToPath(new URL('../../bin/reimage', import.meta.url));
+/** The Helm 4 post-renderer plugin's wrapper, as Helm runs it. */
+export const HELM_WRAPPER = fileURLToPath(new URL('../../helm-plugin/reimage-postrenderer.sh', import.meta.url));
 
 export interface CliResult {
   readonly code: number | null;
@@ -10,9 +12,9 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-export function runReimage(args: readonly string[], input: string, env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+export function runReimage(args: readonly string[], input: string, env: NodeJS.ProcessEnv = {}, command = REIMAGE): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(REIMAGE, args, { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
