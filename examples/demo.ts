@@ -12,23 +12,31 @@ import { addImage, buildTestLayout, pushTestImage } from '../test/harness/images
 import { startRegistry } from '../test/harness/registries.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const chart = readFileSync(path.join(root, 'examples/chart-output.yaml'), 'utf8');
+const chartFile = readFileSync(path.join(root, 'examples/chart-output.yaml'), 'utf8');
 const say = (text: string) => process.stdout.write(`${text}\n`);
 
 const [upstream, yours, layout] = await Promise.all([startRegistry('anonymous'), startRegistry('anonymous'), buildTestLayout()]);
 const work = mkdtempSync(path.join(tmpdir(), 'reimage-demo-'));
 try {
-  say(`upstream registry (stands in for docker.io and quay.io): ${upstream.host}`);
-  say(`your registry:                                          ${yours.host}\n`);
-  const seeds = { nginx: 'library/nginx:1.27', busybox: 'library/busybox:1.36', redis: 'bitnami/redis:7.2', exporter: 'prometheus/node-exporter:v1.8.2' };
-  for (const [name, ref] of Object.entries(seeds)) {
-    await addImage(layout, name, { layers: [4096] });
-    await pushTestImage(layout, 'docker', `${upstream.host}/${ref}`, undefined, name);
+  say(`upstream registry (stands in for docker.io, ghcr.io and quay.io): ${upstream.host}`);
+  say(`your registry:                                                  ${yours.host}\n`);
+  // Every image of the chart, on the upstream registry under its repository path.
+  const seeds = [
+    'example/shop-migrations:2.4.1', 'example/shop:2.4.1', 'library/nginx:1.27-alpine', 'bitnami/redis:7.2.5-debian-12-r2',
+    'bitnami/redis-exporter:1.62.0', 'example/node-agent:pinned', 'example/shop-tools:2.4.1', 'library/busybox:latest',
+    'prometheus/prometheus:v2.53.0',
+  ];
+  const digests = new Map<string, string>();
+  for (const [i, ref] of seeds.entries()) {
+    await addImage(layout, `image-${i}`, { layers: [4096] });
+    digests.set(ref, await pushTestImage(layout, 'docker', `${upstream.host}/${ref}`, undefined, `image-${i}`));
   }
+  // The chart pins node-agent by a digest nobody can rebuild; pin it to the seeded one instead.
+  const chart = chartFile.replace(/example\/node-agent@sha256:[0-9a-f]{64}/, `example/node-agent@${digests.get('example/node-agent:pinned')}`);
 
   const mappings = path.join(work, 'mappings.json');
   const args = [
-    '-registry-mirror', `docker.io=${upstream.host}`, '-registry-mirror', `quay.io=${upstream.host}`,
+    ...['docker.io', 'ghcr.io', 'quay.io'].flatMap((r) => ['-registry-mirror', `${r}=${upstream.host}`]),
     '-rename-remote-path', `${yours.host}/imported`, '-write-json-mappings-file', mappings,
   ];
   const reimage = (extra: string[] = []) => execFileSync(path.join(root, 'bin/reimage'), [...args, ...extra], {

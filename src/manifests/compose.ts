@@ -42,7 +42,14 @@ export function composeDocument(chunk: DocumentChunk): ComposedDocument {
   // The splitter guarantees at most one document per chunk.
   const doc = docs[0];
   if (!doc) return { tree: undefined, data: null };
-  return { tree: toTree(doc, doc.contents, chunk.start, false), data: doc.toJS({ maxAliasCount: -1 }) };
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: -1 });
+  } catch (err) {
+    // An alias whose anchor is not in this document (anchors do not cross documents).
+    throw new InvalidYamlError(`invalid YAML in document ${chunk.index}: ${(err as Error).message}`);
+  }
+  return { tree: toTree(doc, doc.contents, chunk.start, false), data };
 }
 
 function toTree(doc: Document.Parsed, node: Node | null, base: number, inFlow: boolean): TreeNode | undefined {

@@ -123,6 +123,7 @@ class DocumentSearch {
   }
 
   private add(object: ObjectAt, field: NodeAtPath, rule?: ImageRule): void {
+    if (field.node.kind === 'opaque') throw new NeedsFullParse('image field skipped by the fast scanner');
     const meta = childAt(object.node, ['metadata']);
     const namespace = stringAt(meta, 'namespace') ?? '';
     const name = stringAt(meta, 'name') ?? '';

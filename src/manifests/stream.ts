@@ -67,13 +67,15 @@ export class ManifestStream {
 
 /**
  * Reads a stream of YAML documents. Every document is checked; all invalid ones are reported
- * together, each with its index, line and column.
+ * together, each with its index, line and column. `fastScan: false` sends every document through
+ * the full parser (the fast scanner reads plain block documents the same way, only faster).
  */
-export function parseManifestStream(text: string): ManifestStream {
+export function parseManifestStream(text: string, options: { fastScan?: boolean } = {}): ManifestStream {
+  const useFastScan = options.fastScan ?? true;
   const documents: ManifestDocument[] = [];
   const errors: InvalidYamlError[] = [];
   for (const chunk of splitDocuments(text)) {
-    const scanned = fastScan(chunk);
+    const scanned = useFastScan ? fastScan(chunk) : null;
     if (scanned) {
       documents.push(new ManifestDocument(chunk, scanned.tree));
       continue;

@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { BIN, runReimage } from './harness/run-reimage.js';
+
+const rulesDir = new URL('./fixtures/manifests/', import.meta.url).pathname;
+const POD = 'kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - image: nginx\n';
+
+/** [args, stdin, exit code, stderr pattern] — stdout must stay empty in every case. */
+const CASES: readonly [string[], string, number, RegExp][] = [
+  [['-nope'], POD, 2, /flag provided but not defined: -nope/],
+  [['-input', 'json'], POD, 2, /invalid value "json" for flag -input: want k8s or yaml/],
+  [['-output', 'xml', '-list-images'], POD, 2, /invalid value "xml" for flag -output/],
+  [['-ignore', '(?=x)'], POD, 2, /invalid regexp "\(\?=x\)" for flag -ignore/],
+  [['-list-images=perhaps'], POD, 2, /invalid value "perhaps" for flag -list-images/],
+  [['-ignore'], POD, 2, /flag needs an argument: -ignore/],
+  [['extra-arg'], POD, 2, /unexpected argument "extra-arg"/],
+  [['-rules-config', '/nonexistent/rules.yaml'], POD, 2, /cannot read -rules-config file/],
+  [['-rules-config', `${rulesDir}bad-regexp-rules.yaml`], POD, 2, /invalid regexp "\[Pod" for the kind of rule 1/],
+  [['-rules-config', `${rulesDir}bad-jsonpath-rules.yaml`], POD, 2, /invalid JSONPath "\.spec\.image"/],
+  [[], 'a: [\n', 1, /invalid YAML in document 0 at line 2, column 1/],
+  [[], 'kind: Pod\nspec:\n  containers:\n  - image: NGINX\n', 1, /\$\.spec\.containers\[0\]\.image in document 0 \(Pod\): invalid image reference "NGINX"/],
+  [['-list-images'], 'kind: Pod\nspec:\n  containers:\n  - image: {a: 1}\n', 1, /want an image string, found a mapping/],
+  [[], '\xff\xfe', 1, /not valid UTF-8/],
+];
+
+for (const [args, stdin, code, message] of CASES) {
+  test(`reimage ${args.join(' ')} < ${JSON.stringify(stdin.slice(0, 30))} exits ${code}`, async () => {
+    const input = stdin === '\xff\xfe' ? Buffer.from([0xff, 0xfe]) : stdin;
+    const r = await runReimage(args, input);
+    assert.equal(r.code, code, r.stderr);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, message);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  });
+}
+
+test('a closed stdout (EPIPE) ends quietly', async () => {
+  const big = readFileSync(new URL('../examples/chart-output.yaml', import.meta.url), 'utf8').repeat(400);
+  const result = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
+    const child = spawn(BIN, [], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    child.stdout.once('data', () => child.stdout.destroy());
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stderr }));
+    child.stdin.end(big);
+  });
+  assert.equal(result.stderr, '');
+  assert.equal(result.code, 0);
+});

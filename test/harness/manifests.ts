@@ -1,0 +1,16 @@
+/** Reading manifest fixtures and summarising what the finder found. */
+import { readFileSync } from 'node:fs';
+import { findImages, parseImageRules, parseManifestStream, type ImageOccurrence, type InputMode } from '../../src/manifests/index.js';
+
+export function fixture(name: string): string {
+  return readFileSync(new URL(`../fixtures/manifests/${name}`, import.meta.url), 'utf8');
+}
+
+export function summary(o: ImageOccurrence): string {
+  return `${o.doc} ${o.kind} ${o.namespace}/${o.name} ${o.path} ${o.image}`;
+}
+
+export function imagesIn(text: string, rulesYaml?: string, input: InputMode = 'k8s', fastScan = true): string[] {
+  const stream = parseManifestStream(text, { fastScan });
+  return findImages(stream, parseImageRules(rulesYaml, 'rules.yaml', input)).map(summary);
+}
