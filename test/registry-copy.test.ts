@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseReference } from '../src/reference/reference.js';
-import { ClobberRefusedError, RegistryClient } from '../src/registry/index.js';
+import { ClobberRefusedError, OCI_MANIFEST, RegistryClient } from '../src/registry/index.js';
 import { buildTestLayout, inspectRaw, pushTestImage, type TestImageKind, type TestLayout } from './harness/images.js';
 import { startProxy } from './harness/proxy.js';
 import { startRegistries, type RegistryKind, type TestRegistry } from './harness/registries.js';
@@ -132,6 +132,24 @@ describe('RegistryClient.copy against real registries', () => {
     assert.deepEqual(result, { outcome: 'copied', digest, bytesMoved: 0, blobsCopied: 0, blobsMounted: 0, blobsSkipped: 4 });
     assert.equal(client.stats.requests.PATCH ?? 0, 0);
     assert.equal(client.stats.requests.POST ?? 0, 0);
+  });
+
+  it('leaves foreign and non-distributable layers out of a copy', async () => {
+    const host = regs.anonymous.host;
+    const client = new RegistryClient();
+    const base = parseReference(`${host}/foreign/app:base`);
+    const config = { mediaType: 'application/vnd.oci.image.config.v1+json', data: new TextEncoder().encode('{"os":"windows"}') };
+    const layer = { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', data: new TextEncoder().encode('a layer') };
+    const baseManifest = JSON.parse(await inspectRaw(`${host}/foreign/app@${await client.pushImage(base, { manifestMediaType: OCI_MANIFEST, config, layers: [layer] })}`)) as { layers: object[] };
+    // A layer the registry has never seen, fetched by clients from its URL.
+    const external = { size: 1234, digest: `sha256:${'ab'.repeat(32)}`, urls: ['https://example.com/windows-base.tar.gz'] };
+    const manifest = JSON.stringify({ ...baseManifest, layers: [{ mediaType: 'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip', ...external }, ...baseManifest.layers] });
+    const put = await fetch(`${regs.anonymous.url}/v2/foreign/app/manifests/v1`, { method: 'PUT', headers: { 'content-type': OCI_MANIFEST }, body: manifest });
+    assert.equal(put.status, 201);
+    const digest = put.headers.get('docker-content-digest')!;
+    const result = await client.copy(parseReference(`${host}/foreign/app@${digest}`), parseReference(`${regs.basic.host}/foreign/app:v1`));
+    assert.deepEqual([result.blobsCopied, result.digest], [2, digest]);
+    assert.equal(await inspectRaw(`${regs.basic.host}/foreign/app:v1`, regs.basic), manifest);
   });
 
   it('refuses to overwrite a tag holding another image unless asked to clobber', async () => {

@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { parseReference } from '../src/reference/reference.js';
 import { DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST, RegistryClient } from '../src/registry/index.js';
 import { buildTestLayout, inspectRaw, pushTestImage, type TestImageKind, type TestLayout } from './harness/images.js';
+import { startProxy } from './harness/proxy.js';
 import { startRegistry, type TestRegistry } from './harness/registries.js';
 
 describe('RegistryClient.resolve against a real registry', () => {
@@ -36,6 +37,49 @@ describe('RegistryClient.resolve against a real registry', () => {
     assert.equal(client.stats.requests.HEAD, 1);
     const absent = parseReference(`${reg.host}/test/oci-index@sha256:${'0'.repeat(64)}`);
     assert.equal(await client.resolve(absent), undefined);
+  });
+
+  it('falls back to GET when HEAD gives no Docker-Content-Digest', async () => {
+    const proxy = await startProxy(reg.host, { dropResponseHeaders: ['docker-content-digest'] });
+    try {
+      const resolved = await new RegistryClient().resolve(parseReference(`${proxy.host}/test/docker-list:v1`));
+      assert.deepEqual(resolved, { digest: digests['docker-list'], mediaType: DOCKER_MANIFEST_LIST, size: Buffer.byteLength(await inspectRaw(`${reg.host}/test/docker-list:v1`)) });
+      assert.deepEqual(proxy.log.map((e) => `${e.method} ${e.path}`), ['GET /v2/', 'HEAD /v2/test/docker-list/manifests/v1', 'GET /v2/test/docker-list/manifests/v1']);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it('sends the manifest Accept header listing every manifest type', async () => {
+    const accepts: string[] = [];
+    const proxy = await startProxy(reg.host, { fault: (req) => void accepts.push(String(req.headers.accept ?? '')) });
+    try {
+      await new RegistryClient().resolve(parseReference(`${proxy.host}/test/oci:v1`));
+      assert.deepEqual(accepts[1]!.split(', ').sort(), [DOCKER_MANIFEST, DOCKER_MANIFEST_LIST, OCI_INDEX, OCI_MANIFEST].sort());
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it('keeps to the per-registry concurrency limit', async () => {
+    const proxy = await startProxy(reg.host);
+    try {
+      for (const concurrency of [1, 2]) {
+        proxy.reset();
+        const client = new RegistryClient({ concurrency });
+        await Promise.all(Array.from({ length: 8 }, (_, i) => client.resolve(parseReference(`${proxy.host}/test/oci:missing-${i}`))));
+        assert.equal(proxy.maxInFlight, concurrency);
+        assert.equal(proxy.requests.HEAD, 8);
+      }
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it('sends requests for a mirrored registry to its mirror', async () => {
+    await pushTestImage(layout, 'oci', `${reg.host}/library/mirrored:v1`);
+    const client = new RegistryClient({ mirrors: { 'docker.io': reg.host } });
+    assert.equal((await client.resolve(parseReference('mirrored:v1')))?.digest, digests.oci);
   });
 
   it('says "not found" for a missing tag and a missing repository', async () => {

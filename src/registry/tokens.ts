@@ -92,7 +92,7 @@ export function basicAuthorization(username: string, password: string): string {
  * Credentials go to an HTTPS realm, or over plain HTTP only to the registry's own host (a
  * loopback registry counts loopback realms as its own).
  */
-function credentialsAllowed(realm: URL, endpoint: Endpoint): boolean {
+export function credentialsAllowed(realm: URL, endpoint: Endpoint): boolean {
   if (realm.protocol === 'https:') return true;
   if (isLoopback(endpoint.host) && isLoopback(realm.host)) return true;
   return hostname(realm.host).toLowerCase() === hostname(endpoint.host).toLowerCase();

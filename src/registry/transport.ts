@@ -7,6 +7,7 @@
 import type { Logger } from '../log.js';
 import { RegistryError } from './errors.js';
 import { Limiter } from './limiter.js';
+import { streamRequest } from './stream-request.js';
 
 export interface RetryPolicy {
   /** Total tries, including the first. */
@@ -82,14 +83,13 @@ export class Transport {
 
   private fetchOnce(req: TransportRequest): Promise<Response> {
     this.stats.requests[req.method] = (this.stats.requests[req.method] ?? 0) + 1;
-    const init: RequestInit & { duplex?: 'half' } = {
+    if (req.body instanceof ReadableStream) return streamRequest(req.url, req.method, req.headers ?? {}, req.body);
+    return fetch(req.url, {
       method: req.method,
       headers: req.headers ?? {},
       redirect: 'follow',
       ...(req.body !== undefined && { body: req.body }),
-      ...(req.body instanceof ReadableStream && { duplex: 'half' }),
-    };
-    return fetch(req.url, init);
+    });
   }
 
   private limiter(host: string): Limiter {
@@ -119,9 +119,10 @@ export function retryDelayMs(attempt: number, retryAfter: string | null | undefi
   return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
 }
 
+/** fetch wraps the socket error in `cause`; node:http reports it directly. */
 function networkReason(err: unknown): string {
-  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (err instanceof Error ? err.message : String(err));
+  const e = err as { code?: string; cause?: { code?: string; message?: string } };
+  return e.cause?.code ?? e.cause?.message ?? e.code ?? (err instanceof Error ? err.message : String(err));
 }
 
 function networkError(ctx: RequestContext, req: TransportRequest, reason: string, cause: unknown): RegistryError {

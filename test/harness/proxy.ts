@@ -29,6 +29,8 @@ export interface ProxyLogEntry {
 export interface CountingProxy {
   readonly host: string;
   readonly requests: Record<string, number>;
+  /** Most requests waiting for response headers at once (a client's concurrency). */
+  readonly maxInFlight: number;
   readonly log: ProxyLogEntry[];
   reset(): void;
   stop(): Promise<void>;
@@ -39,32 +41,44 @@ export interface ProxyOptions {
   readonly fault?: (req: http.IncomingMessage) => InjectedFault | undefined;
   /** Rewrites the path (with query) before forwarding. */
   readonly rewrite?: (path: string) => string;
+  /** Response headers to drop (lower case), to imitate registries that do not send them. */
+  readonly dropResponseHeaders?: readonly string[];
 }
 
 export async function startProxy(target: string, opts: ProxyOptions = {}): Promise<CountingProxy> {
   const [targetHost, targetPort] = [target.replace(/:\d+$/, ''), Number(/:(\d+)$/.exec(target)?.[1] ?? 80)];
   const requests: Record<string, number> = {};
   const log: ProxyLogEntry[] = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
   const server = http.createServer((req, res) => {
     const method = req.method ?? 'GET';
     const at = Date.now();
     requests[method] = (requests[method] ?? 0) + 1;
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
     const fault = opts.fault?.(req);
     if (fault) {
+      inFlight--;
       log.push({ method, path: req.url ?? '', status: fault.status, at, injected: true });
       req.resume();
       res.writeHead(fault.status, fault.headers).end(fault.body ?? '');
       return;
     }
     const upstream = http.request({ host: targetHost, port: targetPort, method, path: opts.rewrite ? opts.rewrite(req.url ?? '/') : req.url, headers: { ...req.headers, host: target } }, (up) => {
+      inFlight--;
       log.push({ method, path: req.url ?? '', status: up.statusCode ?? 0, at, injected: false });
+      for (const name of opts.dropResponseHeaders ?? []) delete up.headers[name];
       // Upload Locations point at the registry itself; keep the client talking to the proxy.
       const headers = { ...up.headers };
       if (typeof headers.location === 'string') headers.location = headers.location.replace(`//${target}`, `//${proxy.host}`);
       res.writeHead(up.statusCode ?? 502, headers);
       up.pipe(res);
     });
-    upstream.on('error', () => res.destroy());
+    upstream.on('error', () => {
+      inFlight--;
+      res.destroy();
+    });
     req.on('error', () => upstream.destroy());
     req.pipe(upstream);
   });
@@ -73,7 +87,11 @@ export async function startProxy(target: string, opts: ProxyOptions = {}): Promi
     host: `127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,
     log,
+    get maxInFlight() {
+      return maxInFlight;
+    },
     reset: () => {
+      maxInFlight = 0;
       for (const k of Object.keys(requests)) delete requests[k];
       log.length = 0;
     },

@@ -9,8 +9,10 @@
  *   reg.tokenServer   // 'token': the in-process token server (its `requests` can be counted)
  *   await reg.stop();
  *
- * Each registry runs under a small `sh` that kills it when its stdin closes, so a registry never
- * outlives the test process, even when that process dies without running its `after` hooks.
+ * Manifests may reference foreign/non-distributable layers by https URL (as Windows images do).
+ * Each registry runs under a small `sh` that kills it (and removes its directory) when its stdin
+ * closes, so a registry never outlives the test process, even when that process dies without
+ * running its `after` hooks.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -83,6 +85,11 @@ storage:
     rootdirectory: ${path.join(dir, 'data')}
   delete:
     enabled: true
+validation:
+  manifests:
+    urls:
+      allow:
+        - ^https?://
 http:
   addr: 127.0.0.1:0
   secret: reimage-test-secret
@@ -118,9 +125,10 @@ export async function startRegistries<K extends RegistryKind>(...kinds: K[]): Pr
 }
 
 async function launch(config: string): Promise<{ child: ChildProcess; port: number }> {
-  // `read` returns when our end of stdin closes (stop(), or this process dying): then kill.
-  const script = 'docker-registry serve "$1" & pid=$!; read _ignored; kill $pid 2>/dev/null; wait $pid';
-  const child = spawn('sh', ['-c', script, 'sh', config], { stdio: ['pipe', 'ignore', 'pipe'] });
+  // `read` returns when our end of stdin closes (stop(), or this process dying): then kill the
+  // registry and remove its scratch directory.
+  const script = 'docker-registry serve "$1" & pid=$!; read _ignored; kill $pid 2>/dev/null; wait $pid; rm -rf "$2"';
+  const child = spawn('sh', ['-c', script, 'sh', config, path.dirname(config)], { stdio: ['pipe', 'ignore', 'pipe'] });
   live.add(child);
   child.on('exit', () => live.delete(child));
   let log = '';

@@ -44,6 +44,8 @@ export interface TokenServer {
   /** PEM certificate of the signing key: the registry's rootcertbundle. */
   readonly certFile: string;
   readonly requests: TokenRequest[];
+  /** refresh token (a docker "identitytoken") → user; tests may add entries. */
+  readonly refreshTokens: Record<string, string>;
   /** Which fields the GET response carries (real servers differ). Default 'both'. */
   responseFields: 'token' | 'access_token' | 'both';
   stop(): Promise<void>;
@@ -88,7 +90,7 @@ export async function startTokenServer(opts: TokenServerOptions): Promise<TokenS
         const grantType = form.get('grant_type') ?? '';
         const scopes = (form.get('scope') ?? '').split(' ').filter(Boolean);
         const user = grantType === 'refresh_token'
-          ? opts.refreshTokens?.[form.get('refresh_token') ?? '']
+          ? handle.refreshTokens[form.get('refresh_token') ?? '']
           : grantType === 'password' && opts.users[form.get('username') ?? ''] === form.get('password') ? form.get('username')! : undefined;
         requests.push({ method: 'POST', scopes, user, grantType });
         if (!user) return reply(401, { error: 'invalid_grant' });
@@ -126,6 +128,7 @@ export async function startTokenServer(opts: TokenServerOptions): Promise<TokenS
     issuer,
     certFile,
     requests,
+    refreshTokens: { ...opts.refreshTokens },
     responseFields: 'both',
     stop: () => new Promise<void>((resolve) => {
       server.closeAllConnections();

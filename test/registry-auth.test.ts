@@ -1,0 +1,209 @@
+import assert from 'node:assert/strict';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import { createLogger } from '../src/log.js';
+import { parseReference } from '../src/reference/reference.js';
+import { findCredentials, OCI_MANIFEST, RegistryAuthError, RegistryClient, RegistryError } from '../src/registry/index.js';
+import { endpointFor } from '../src/registry/endpoints.js';
+import { credentialsAllowed } from '../src/registry/tokens.js';
+import { inspectRaw } from './harness/images.js';
+import { startRegistries, type TestRegistry } from './harness/registries.js';
+
+type Registries = Record<'basic' | 'token', TestRegistry> & { stop(): Promise<void> };
+const enc = new TextEncoder();
+const image = (text: string) => ({
+  manifestMediaType: OCI_MANIFEST,
+  config: { mediaType: 'application/vnd.oci.image.config.v1+json', data: enc.encode('{"architecture":"amd64","os":"linux"}') },
+  layers: [{ mediaType: 'application/vnd.reimage.test.v1+json', data: enc.encode(text) }],
+});
+
+describe('registry credentials and auth challenges', () => {
+  let regs: Registries;
+  let home: string;
+  let n = 0;
+  const savedEnv = { ...process.env };
+  /** A fresh scratch dir per test, with DOCKER_CONFIG pointing into it. */
+  let scratch: string;
+  const dockerConfig = (config: object) => writeFile(path.join(scratch, 'docker', 'config.json'), JSON.stringify(config));
+  const b64 = (s: string) => Buffer.from(s).toString('base64');
+  /** Pushing needs the push scope, which the token server grants only to a known user. */
+  const push = (reg: TestRegistry, client = new RegistryClient()) => client.pushImage(parseReference(`${reg.host}/auth/test:${++n}`), image(`push ${n}`));
+
+  /** A fake docker-credential-<name> on PATH: answers for `host`, records what it was asked. */
+  async function credentialHelper(name: string, host: string, username: string, secret: string) {
+    const script = `#!/bin/sh
+read -r server
+echo "$server" >> "${scratch}/helper-${name}.log"
+if [ "$server" = "${host}" ]; then
+  printf '{"ServerURL":"%s","Username":"%s","Secret":"%s"}' "$server" '${username}' '${secret}'
+else
+  echo "credentials not found in native keychain"; exit 1
+fi
+`;
+    const file = path.join(scratch, 'bin', `docker-credential-${name}`);
+    await writeFile(file, script);
+    await chmod(file, 0o755);
+  }
+  const helperLog = async (name: string) => (await readFile(path.join(scratch, `helper-${name}.log`), 'utf8')).trim().split('\n');
+
+  before(async () => {
+    regs = await startRegistries('basic', 'token');
+    regs.token.tokenServer!.requests.length = 0;
+    home = await mkdtemp(path.join(tmpdir(), 'reimage-auth-'));
+  });
+  after(async () => {
+    await regs?.stop();
+    if (home) await rm(home, { recursive: true, force: true });
+  });
+  beforeEach(async () => {
+    scratch = await mkdtemp(path.join(home, 't-'));
+    await mkdir(path.join(scratch, 'docker'));
+    await mkdir(path.join(scratch, 'bin'));
+    process.env = { ...savedEnv, DOCKER_CONFIG: path.join(scratch, 'docker'), PATH: `${path.join(scratch, 'bin')}:${savedEnv.PATH}` };
+    delete process.env.REGISTRY_AUTH_FILE;
+    delete process.env.XDG_RUNTIME_DIR;
+  });
+  afterEach(() => {
+    process.env = savedEnv;
+  });
+
+  it('uses base64 "auth" entries with Basic auth', async () => {
+    await dockerConfig({ auths: { [regs.basic.host]: { auth: b64('testuser:testpass') } } });
+    const digest = await push(regs.basic);
+    assert.equal(JSON.parse(await inspectRaw(`${regs.basic.host}/auth/test@${digest}`, regs.basic)).mediaType, OCI_MANIFEST);
+  });
+
+  it('uses username/password entries under an https:// key for a token registry', async () => {
+    await dockerConfig({ auths: { [`https://${regs.token.host}/v2/`]: { username: 'testuser', password: 'testpass' } } });
+    const tokens = regs.token.tokenServer!.requests;
+    const before = tokens.length;
+    await push(regs.token);
+    assert.deepEqual(tokens.slice(before).map((r) => [r.method, r.user]), [['GET', 'testuser']]);
+  });
+
+  it('trades an identity token for an access token with an OAuth2 POST', async () => {
+    await dockerConfig({ auths: { [regs.token.host]: { identitytoken: 'refresh-me' } } });
+    const server = regs.token.tokenServer!;
+    const before = server.requests.length;
+    await assert.rejects(push(regs.token), (err: unknown) => err instanceof RegistryAuthError && /wrong credentials for 127\.0\.0\.1:\d+: token server http:\/\/127\.0\.0\.1:\d+ refused the credentials from .*config\.json \(auths\) \(HTTP 401\)/.test(err.message));
+    server.refreshTokens['refresh-me'] = 'testuser';
+    await push(regs.token);
+    assert.deepEqual(server.requests.slice(before).map((r) => [r.method, r.grantType, r.user]), [['POST', 'refresh_token', undefined], ['POST', 'refresh_token', 'testuser']]);
+  });
+
+  it('asks credHelpers first, passing the registry host, and understands "<token>" identity tokens', async () => {
+    await credentialHelper('fake', regs.token.host, 'testuser', 'testpass');
+    await dockerConfig({ credHelpers: { [regs.token.host]: 'fake' }, auths: { [regs.token.host]: { auth: b64('testuser:wrong') } } });
+    await push(regs.token);
+    assert.deepEqual(await helperLog('fake'), [regs.token.host]);
+
+    await credentialHelper('tok', regs.token.host, '<token>', 'an-identity-token');
+    await dockerConfig({ credHelpers: { [regs.token.host]: 'tok' } });
+    const server = regs.token.tokenServer!;
+    const before = server.requests.length;
+    server.refreshTokens['an-identity-token'] = 'testuser';
+    await push(regs.token);
+    assert.deepEqual(server.requests.slice(before).map((r) => [r.method, r.grantType, r.user]), [['POST', 'refresh_token', 'testuser']]);
+  });
+
+  it('falls back from a credsStore that has nothing to the auths entries', async () => {
+    await credentialHelper('store', 'some-other-registry.example', 'x', 'y');
+    await dockerConfig({ credsStore: 'store', auths: { [regs.basic.host]: { auth: b64('testuser:testpass') } } });
+    await push(regs.basic);
+    assert.deepEqual(await helperLog('store'), [regs.basic.host]);
+  });
+
+  it('uses a credsStore that has the credentials', async () => {
+    await credentialHelper('store', regs.basic.host, 'testuser', 'testpass');
+    await dockerConfig({ credsStore: 'store' });
+    await push(regs.basic);
+  });
+
+  it('says clearly when a configured helper is missing', async () => {
+    await dockerConfig({ credHelpers: { [regs.basic.host]: 'absent' } });
+    await assert.rejects(push(regs.basic), /credential helper docker-credential-absent \(configured in .*config\.json\) is not on PATH/);
+  });
+
+  it('reads $REGISTRY_AUTH_FILE, then $XDG_RUNTIME_DIR/containers/auth.json, after the docker config', async () => {
+    const authFile = path.join(scratch, 'auth.json');
+    await writeFile(authFile, JSON.stringify({ auths: { [regs.basic.host]: { auth: b64('testuser:testpass') } } }));
+    process.env.REGISTRY_AUTH_FILE = authFile;
+    await push(regs.basic);
+
+    delete process.env.REGISTRY_AUTH_FILE;
+    process.env.XDG_RUNTIME_DIR = scratch;
+    await mkdir(path.join(scratch, 'containers'));
+    await writeFile(path.join(scratch, 'containers', 'auth.json'), JSON.stringify({ auths: { [regs.basic.host]: { auth: b64('testuser:testpass') } } }));
+    await push(regs.basic);
+
+    // The docker config comes first: its wrong password wins over the right one in auth.json.
+    await dockerConfig({ auths: { [regs.basic.host]: { auth: b64('testuser:wrong') } } });
+    await assert.rejects(push(regs.basic), RegistryAuthError);
+  });
+
+  it('reports a wrong password clearly, naming the registry and where the credentials came from', async () => {
+    await dockerConfig({ auths: { [regs.basic.host]: { auth: b64('testuser:secret-wrong') } } });
+    const basic = await push(regs.basic).catch((e: unknown) => e as Error);
+    assert.ok(basic instanceof RegistryAuthError);
+    assert.match(basic.message, /^wrong credentials for 127\.0\.0\.1:\d+: the registry rejected the username and password from .*config\.json \(auths\)$/);
+
+    await dockerConfig({ auths: { [regs.token.host]: { auth: b64('testuser:secret-wrong') } } });
+    const token = await push(regs.token).catch((e: unknown) => e as Error);
+    assert.ok(token instanceof RegistryAuthError);
+    assert.match(token.message, /^wrong credentials for 127\.0\.0\.1:\d+: token server http:\/\/127\.0\.0\.1:\d+ refused the credentials from .*\(HTTP 401\)$/);
+    assert.doesNotMatch(`${basic.message} ${token.message}`, /secret-wrong/);
+  });
+
+  it('says no credentials were found when a registry demands them', async () => {
+    await assert.rejects(push(regs.basic), /HTTP 401: no credentials found for 127\.0\.0\.1:\d+/);
+    const denied = await push(regs.token).catch((e: unknown) => e);
+    assert.ok(denied instanceof RegistryError);
+    assert.equal(denied.status, 401);
+  });
+
+  it('asks the token server once per scope set, and accepts "access_token"-only responses', async () => {
+    await dockerConfig({ auths: { [regs.token.host]: { auth: b64('testuser:testpass') } } });
+    const server = regs.token.tokenServer!;
+    server.responseFields = 'access_token';
+    try {
+      const client = new RegistryClient();
+      const before = server.requests.length;
+      const ref = parseReference(`${regs.token.host}/auth/cached:v1`);
+      await client.pushImage(ref, image('cached'));
+      for (let i = 0; i < 3; i++) assert.ok(await client.resolve(ref));
+      assert.deepEqual(server.requests.slice(before).map((r) => r.scopes), [['repository:auth/cached:pull,push'], ['repository:auth/cached:pull']]);
+    } finally {
+      server.responseFields = 'both';
+    }
+  });
+
+  it('never logs credentials', async () => {
+    await dockerConfig({ auths: { [regs.basic.host]: { auth: b64('testuser:testpass') } } });
+    const lines: string[] = [];
+    await push(regs.basic, new RegistryClient({ logger: createLogger({ level: 'debug', write: (l) => lines.push(l) }) }));
+    assert.ok(lines.length > 0);
+    assert.doesNotMatch(lines.join(''), /testpass|dGVzdHVzZXI6dGVzdHBhc3M/);
+  });
+
+  it('maps Docker Hub hosts to its API host and its config key', async () => {
+    assert.equal(endpointFor('docker.io', {}).baseUrl, 'https://registry-1.docker.io');
+    assert.equal(endpointFor('docker.io', { mirrors: { 'docker.io': '127.0.0.1:5000' } }).baseUrl, 'http://127.0.0.1:5000');
+    assert.equal(endpointFor('registry.example.com:5000', { insecureRegistries: ['registry.example.com'] }).baseUrl, 'http://registry.example.com:5000');
+    assert.equal(endpointFor('[::1]:5000', {}).baseUrl, 'http://[::1]:5000');
+    await credentialHelper('hub', 'https://index.docker.io/v1/', 'hubuser', 'hubpass');
+    await dockerConfig({ credHelpers: { 'https://index.docker.io/v1/': 'hub' } });
+    assert.deepEqual(await findCredentials('registry-1.docker.io'), { kind: 'basic', username: 'hubuser', password: 'hubpass', source: 'credential helper docker-credential-hub' });
+    assert.deepEqual(await helperLog('hub'), ['https://index.docker.io/v1/']);
+    await dockerConfig({ auths: { 'https://index.docker.io/v1/': { auth: b64('u:p') } } });
+    assert.equal((await findCredentials('docker.io'))?.kind, 'basic');
+  });
+
+  it('sends credentials over plain HTTP only to a realm on the registry host itself', () => {
+    const ep = endpointFor('registry.example.com', { insecureRegistries: ['registry.example.com'] });
+    assert.equal(credentialsAllowed(new URL('http://registry.example.com:8080/token'), ep), true);
+    assert.equal(credentialsAllowed(new URL('http://evil.example.net/token'), ep), false);
+    assert.equal(credentialsAllowed(new URL('https://auth.example.net/token'), ep), true);
+  });
+});
