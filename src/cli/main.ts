@@ -42,8 +42,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     const rules = await loadImageRules(settings.rulesConfig, settings.input);
 
     const input = job.mappingsOnly ? undefined : parseManifestStream(await readAll(process.stdin));
+    if (input) log.debug(`read ${input.documents.length} documents (${input.text.length} characters)`);
     const occurrences = input ? findImages(input, rules, { ...(settings.ignore && { ignore: settings.ignore }) }) : [];
-    if (input) log.debug(`read ${input.documents.length} documents, found ${occurrences.length} image occurrences`);
+    if (input) log.debug(`found ${occurrences.length} image occurrences`);
 
     if (settings.listImages) {
       await writeAll(process.stdout, formatImageList(occurrences, settings.listFormat));
@@ -70,7 +71,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     });
     const result = await pipeline.run(staticMappings && job.mappingsOnly ? staticSites(staticMappings, settings.ignore) : occurrences)
       .finally(progress.clear);
-    log.info(formatSummary(result.summary, Date.now() - started, job.dryRun));
+    if (result.summary.imagesFound > 0) log.info(formatSummary(result.summary, Date.now() - started, job.dryRun));
 
     // Vulnerability checks (src/vulncheck) go here: they scan the final images of
     // result.mappings, fail the run on a CVE above the limit, and add CVE lists to the mappings.
