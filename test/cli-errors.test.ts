@@ -39,7 +39,7 @@ for (const [args, stdin, code, message] of CASES) {
 test('a closed stdout (EPIPE) ends quietly', async () => {
   const big = readFileSync(new URL('../examples/chart-output.yaml', import.meta.url), 'utf8').repeat(400);
   const result = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
-    const child = spawn(BIN, [], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(BIN, ['-ignore', '.'], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
     child.stdout.once('data', () => child.stdout.destroy());

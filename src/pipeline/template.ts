@@ -1,0 +1,119 @@
+/**
+ * The rename template: Go text/template syntax over the fields of the Go reimage's
+ * RepoTemplateInput. See README "Renaming, pinning and copying" for the supported syntax.
+ */
+import { ReimageError } from '../errors.js';
+import { DOCKER_HUB_DOMAIN, type ImageReference, InvalidReferenceError, parseReference } from '../reference/reference.js';
+import type { Node } from './template/ast.js';
+import { execute } from './template/exec.js';
+import { FUNCTIONS } from './template/funcs.js';
+import { parseTemplate } from './template/parse.js';
+
+export { TemplateError } from './template/errors.js';
+
+/** The template's input, in the Go struct's field order (which is how `{{ . }}` prints it). */
+export interface RenameFields {
+  /** The -rename-remote-path value. */
+  readonly RemotePath: string;
+  /** The source digest, "sha256:…". */
+  readonly Digest: string;
+  /** The part of Digest before the colon. */
+  readonly DigestAlgo: string;
+  /** The part of Digest after the colon. */
+  readonly DigestHex: string;
+  /** The source tag; empty when the source is a digest reference without a tag. */
+  readonly Tag: string;
+  /** The source registry; Docker Hub is "index.docker.io", as in the Go tool. */
+  readonly Registry: string;
+  /** The source repository; Docker Hub official images get "library/". */
+  readonly Repository: string;
+}
+
+export const RENAME_FIELDS: readonly (keyof RenameFields)[] = [
+  'RemotePath', 'Digest', 'DigestAlgo', 'DigestHex', 'Tag', 'Registry', 'Repository',
+];
+
+/** Names and one-line descriptions of the functions templates may call (for docs and errors). */
+export const TEMPLATE_FUNCTIONS: readonly { name: string; doc: string }[] = Object.entries(FUNCTIONS)
+  .map(([name, f]) => ({ name, doc: f.doc }));
+
+const GO_DOCKER_HUB_REGISTRY = 'index.docker.io';
+
+export function renameFields(source: ImageReference, digest: string, remotePath: string): RenameFields {
+  const colon = digest.indexOf(':');
+  return {
+    RemotePath: remotePath,
+    Digest: digest,
+    DigestAlgo: digest.slice(0, colon),
+    DigestHex: digest.slice(colon + 1),
+    Tag: source.tag ?? '',
+    Registry: source.domain === DOCKER_HUB_DOMAIN ? GO_DOCKER_HUB_REGISTRY : source.domain,
+    Repository: source.path,
+  };
+}
+
+/** A rendered name that is not a valid image reference, even after the port fix-up. */
+export class InvalidRenameError extends ReimageError {}
+
+export class RenameTemplate {
+  private constructor(
+    readonly source: string,
+    private readonly nodes: readonly Node[],
+  ) {}
+
+  /**
+   * Parses and checks the template: unknown fields, functions and variables, wrong argument
+   * counts or types are errors here, at start-up. It is also executed once on sample input so
+   * that run-time type errors on the common path surface now rather than mid-run.
+   */
+  static compile(source: string): RenameTemplate {
+    const template = new RenameTemplate(source, parseTemplate(source, RENAME_FIELDS));
+    const sample = parseReference('nginx:1.27');
+    template.render(renameFields(sample, `sha256:${'0'.repeat(64)}`, 'registry.example.com/imported'));
+    return template;
+  }
+
+  /** The raw text the template produces. */
+  render(fields: RenameFields): string {
+    return execute(this.source, this.nodes, { ...fields });
+  }
+
+  /**
+   * The new reference for an image: the template's output with the port fix-up applied,
+   * checked against the reference grammar.
+   */
+  rename(fields: RenameFields): string {
+    const rendered = this.render(fields).trim();
+    const fixed = fixPortsInPath(rendered);
+    try {
+      if (parseReference(fixed).digest !== undefined) {
+        throw new InvalidRenameError(`rename template produced ${JSON.stringify(rendered)}: it must name a tag to copy to, not a digest`);
+      }
+    } catch (err) {
+      if (err instanceof InvalidReferenceError) {
+        throw new InvalidRenameError(`rename template produced an invalid image reference ${JSON.stringify(rendered)}: ${err.reason}`);
+      }
+      throw err;
+    }
+    return fixed;
+  }
+}
+
+/**
+ * A source on a registry with a port (`localhost:5000/app`) puts `localhost:5000` into the path
+ * with the default template, which no registry accepts. Every ':' in the repository path (after
+ * the first component, before the tag) becomes '_': `…/localhost_5000/app:…`. The first component
+ * keeps its ':', since there it is the target registry's own port.
+ */
+export function fixPortsInPath(rendered: string): string {
+  const at = rendered.indexOf('@');
+  const name = at < 0 ? rendered : rendered.slice(0, at);
+  const digest = at < 0 ? '' : rendered.slice(at);
+  const firstSlash = name.indexOf('/');
+  if (firstSlash < 0) return rendered;
+  const lastSlash = name.lastIndexOf('/');
+  const tagColon = name.indexOf(':', lastSlash);
+  const pathEnd = tagColon < 0 ? name.length : tagColon;
+  const path = name.slice(firstSlash + 1, pathEnd).replaceAll(':', '_');
+  return `${name.slice(0, firstSlash + 1)}${path}${name.slice(pathEnd)}${digest}`;
+}

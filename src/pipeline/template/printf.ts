@@ -1,0 +1,121 @@
+/**
+ * Go's fmt.Sprintf for the verbs a rename template needs: %v %s %q %d %x %X %t %f %e %g and %%,
+ * with the flags - + 0 and space, width and precision. Mismatches print the way Go prints them:
+ * %!d(string=abc), %!s(MISSING), %!(EXTRA int=1).
+ */
+import { formatValue, goExponent, goTypeName, type Value } from './values.js';
+
+interface Spec {
+  minus: boolean;
+  plus: boolean;
+  zero: boolean;
+  space: boolean;
+  width?: number;
+  precision?: number;
+}
+
+export function sprintf(format: string, args: readonly Value[]): string {
+  let out = '';
+  let next = 0;
+  const re = /%([-+0 #]*)([0-9]+)?(?:\.([0-9]*))?(.?)/gsy;
+  let i = 0;
+  while (i < format.length) {
+    const pct = format.indexOf('%', i);
+    if (pct < 0) { out += format.slice(i); break; }
+    out += format.slice(i, pct);
+    re.lastIndex = pct;
+    const m = re.exec(format);
+    if (!m) break;
+    i = re.lastIndex;
+    const [, flags = '', width, precision, verb = ''] = m;
+    if (verb === '%') { out += '%'; continue; }
+    if (verb === '') { out += '%!(NOVERB)'; continue; }
+    if (next >= args.length) { out += `%!${verb}(MISSING)`; continue; }
+    const arg = args[next++] as Value;
+    const spec: Spec = {
+      minus: flags.includes('-'),
+      plus: flags.includes('+'),
+      zero: flags.includes('0') && !flags.includes('-'),
+      space: flags.includes(' '),
+      ...(width !== undefined && { width: Number(width) }),
+      ...(precision !== undefined && { precision: Number(precision || '0') }),
+    };
+    out += formatOne(verb, arg, spec);
+  }
+  if (next < args.length) {
+    out += `%!(EXTRA ${args.slice(next).map((a) => `${goTypeName(a)}=${formatValue(a)}`).join(', ')})`;
+  }
+  return out;
+}
+
+function formatOne(verb: string, arg: Value, spec: Spec): string {
+  const bad = () => (arg === null ? `%!${verb}(<nil>)` : `%!${verb}(${goTypeName(arg)}=${formatValue(arg)})`);
+  if (typeof arg === 'string') {
+    const s = spec.precision !== undefined ? [...arg].slice(0, spec.precision).join('') : arg;
+    switch (verb) {
+      case 'v': case 's': return pad(s, spec, false);
+      case 'q': return pad(goQuote(s), spec, false);
+      case 'x': case 'X': {
+        const hex = Buffer.from(s).toString('hex');
+        return pad(verb === 'X' ? hex.toUpperCase() : hex, spec, false);
+      }
+      default: return bad();
+    }
+  }
+  if (typeof arg === 'number') return formatNumber(verb, arg, spec) ?? bad();
+  if (typeof arg === 'boolean') return verb === 'v' || verb === 't' ? pad(String(arg), spec, false) : bad();
+  if (arg === null) return verb === 'v' ? pad('<nil>', spec, false) : bad();
+  return verb === 'v' || verb === 's' ? pad(formatValue(arg), spec, false) : bad();
+}
+
+function formatNumber(verb: string, n: number, spec: Spec): string | undefined {
+  const sign = (body: string) => (n < 0 || Object.is(n, -0) ? '-' : spec.plus ? '+' : spec.space ? ' ' : '') + body;
+  const abs = Math.abs(n);
+  if (Number.isInteger(n)) {
+    switch (verb) {
+      case 'v': case 'd': return pad(sign(abs.toFixed(0)), spec, true);
+      case 'x': return pad(sign(abs.toString(16)), spec, true);
+      case 'X': return pad(sign(abs.toString(16).toUpperCase()), spec, true);
+      case 'q': return pad(`'${String.fromCodePoint(n)}'`, spec, false);
+      default: return undefined;
+    }
+  }
+  switch (verb) {
+    case 'v': case 'g': return pad(sign(goExponent(String(abs))), spec, true);
+    case 'f': return pad(sign(abs.toFixed(spec.precision ?? 6)), spec, true);
+    case 'e': return pad(sign(goExponent(abs.toExponential(spec.precision ?? 6))), spec, true);
+    default: return undefined;
+  }
+}
+
+function pad(s: string, spec: Spec, numeric: boolean): string {
+  const width = spec.width ?? 0;
+  const length = [...s].length;
+  if (length >= width) return s;
+  const fill = width - length;
+  if (spec.minus) return s + ' '.repeat(fill);
+  if (spec.zero && numeric) {
+    const signLength = /^[-+ ]/.test(s) ? 1 : 0;
+    return s.slice(0, signLength) + '0'.repeat(fill) + s.slice(signLength);
+  }
+  return ' '.repeat(fill) + s;
+}
+
+const QUOTE_ESCAPES: Readonly<Record<string, string>> = {
+  '\x07': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v', '"': '\\"', '\\': '\\\\',
+};
+
+/** strconv.Quote: printable characters as they are, the rest escaped. */
+export function goQuote(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const escape = QUOTE_ESCAPES[ch];
+    const code = ch.codePointAt(0) ?? 0;
+    if (escape) out += escape;
+    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`;
+    else if (/[\p{Cc}\p{Cf}\p{Co}\p{Cs}\p{Zl}\p{Zp}]/u.test(ch) || (code >= 0x80 && code <= 0x9f)) {
+      out += code > 0xffff ? `\\U${code.toString(16).padStart(8, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+    } else out += ch;
+  }
+  return `${out}"`;
+}
