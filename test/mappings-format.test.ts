@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { readMappingsFile, writeFileAtomic } from '../src/mappings/file.js';
+import { writeFileAtomic } from '../src/atomic-file.js';
+import { readMappingsFile } from '../src/mappings/file.js';
 import { InvalidMappingsError, parseMappings, serializeMappings } from '../src/mappings/format.js';
 import { StaticMappings } from '../src/mappings/static.js';
 

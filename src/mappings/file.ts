@@ -1,30 +1,7 @@
-/** Mappings files: read, and written atomically so a reader never sees half a file. */
-import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+/** Mappings files: reading them (writing goes through writeFileAtomic). */
+import { readFile } from 'node:fs/promises';
 import { ReimageError } from '../errors.js';
 import { type MappingEntry, parseMappings } from './format.js';
-
-/**
- * Writes `text` to `path` through a temporary file in the same directory and a rename, with mode
- * 0600 (mappings name private registries). An existing file is replaced whole, or not at all.
- */
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    const handle = await open(temp, 'wx', 0o600);
-    try {
-      await handle.writeFile(text);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
-  } catch (err) {
-    await rm(temp, { force: true });
-    throw new ReimageError(`could not write ${path}: ${(err as Error).message}`, { cause: err });
-  }
-}
 
 export async function readMappingsFile(path: string): Promise<Map<string, MappingEntry>> {
   let text: string;

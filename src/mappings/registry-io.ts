@@ -6,7 +6,8 @@ import { AggregateReimageError, ReimageError, errorMessage } from '../errors.js'
 import type { Logger } from '../log.js';
 import { type ImageReference, parseReference } from '../reference/reference.js';
 import type { PulledLayer, SmallImage } from '../registry/index.js';
-import { writeFileAtomic, readMappingsFile } from './file.js';
+import { writeFileAtomic } from '../atomic-file.js';
+import { readMappingsFile } from './file.js';
 import { type Mappings, parseMappings, serializeMappings } from './format.js';
 import { buildMappingImage, mappingJsonFromLayer } from './image.js';
 import { StaticMappings } from './static.js';

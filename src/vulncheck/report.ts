@@ -2,10 +2,7 @@
  * What the gate tells the user: the stderr failure report, the -vulncheck-report-output JSON and
  * the CVE fields of the mappings file (the Go tool's ignoredCVEs/foundCVEs "ID:score" strings).
  */
-import { randomBytes } from 'node:crypto';
-import { rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-import { ReimageError, errorMessage } from '../errors.js';
+import { writeFileAtomic } from '../atomic-file.js';
 import type { ImageVerdict, ScanFailure, Vulnerability, VulncheckVerdict } from './types.js';
 
 /** The failure report for stderr: rejected vulnerabilities and scan errors per image, unused ignores. */
@@ -52,16 +49,9 @@ function shellQuote(word: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
-/** Writes the verdict as JSON, atomically (temporary file in the same directory, then rename). */
+/** Writes the verdict as JSON, atomically. */
 export async function writeVulncheckReport(file: string, verdict: VulncheckVerdict): Promise<void> {
-  const tmp = join(dirname(file), `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    await writeFile(tmp, `${JSON.stringify(verdict, null, 2)}\n`);
-    await rename(tmp, file);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw new ReimageError(`cannot write vulnerability report ${file}: ${errorMessage(err)}`);
-  }
+  await writeFileAtomic(file, `${JSON.stringify(verdict, null, 2)}\n`);
 }
 
 /**
