@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { addImage, buildTestLayout, inspectRaw, pushTestImage, type TestLayout } from './harness/images.js';
 import { startProxy, type CountingProxy } from './harness/proxy.js';
 import { startRegistries, type TestRegistry } from './harness/registries.js';
-import { HELM_WRAPPER, runReimage } from './e2e/cli.js';
+import { HELM_WRAPPER, runReimage } from './harness/run-reimage.js';
 
 const sha = (s: string) => `sha256:${createHash('sha256').update(s).digest('hex')}`;
 const hex = (digest: string) => digest.slice('sha256:'.length);

@@ -8,7 +8,9 @@ import { findImages, loadImageRules, parseManifestStream } from '../manifests/in
 import { loadStaticMappings, verifyStaticMappings, writeMappings } from '../mappings/registry-io.js';
 import type { StaticMappings } from '../mappings/static.js';
 import { type ImageSite, Pipeline, ResolveOnce } from '../pipeline/pipeline.js';
-import { parseReference } from '../reference/reference.js';
+import { attestConfigFromFlags, attestImages } from '../attest/index.js';
+import type { MappingEntry } from '../mappings/format.js';
+import { formatReference, parseReference, withDigest } from '../reference/reference.js';
 import { RegistryClient } from '../registry/index.js';
 import { formatUsage, parseFlags } from './flags.js';
 import { readAll, writeAll } from './io.js';
@@ -18,6 +20,7 @@ import { pipelineSettingsFromFlags } from './pipeline-settings.js';
 import { settingsFromFlags } from './settings.js';
 import { formatSummary, progressReporter } from './summary.js';
 import { versionString } from './version.js';
+import { checkImages, formatVulncheckReport, mappingCveFields, vulncheckConfigFromFlags, writeVulncheckReport } from '../vulncheck/index.js';
 
 /** -mappings-only: every image the static mappings name (except -ignore'd ones) instead of the YAML's. */
 function staticSites(mappings: StaticMappings, ignore: RegExp | undefined): ImageSite[] {
@@ -39,6 +42,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     const log = createLogger({ level: settings.debug ? 'debug' : 'info' });
     // Start-up checks (the rename template compiles here), before any input is read.
     const job = pipelineSettingsFromFlags(parsed, log);
+    const vulncheck = vulncheckConfigFromFlags(parsed.values, log);
+    const attest = attestConfigFromFlags(parsed.values, log);
     const rules = await loadImageRules(settings.rulesConfig, settings.input);
 
     const input = job.mappingsOnly ? undefined : parseManifestStream(await readAll(process.stdin));
@@ -73,12 +78,38 @@ export async function main(argv: readonly string[]): Promise<number> {
       .finally(progress.clear);
     if (result.summary.imagesFound > 0) log.info(formatSummary(result.summary, Date.now() - started, job.dryRun));
 
-    // Vulnerability checks (src/vulncheck) go here: they scan the final images of
-    // result.mappings, fail the run on a CVE above the limit, and add CVE lists to the mappings.
+    // The final images, by digest: what the vulnerability gate scans and attestations name.
+    const digestRefs = new Map<string, string>();
+    for (const [original, m] of result.mappings) {
+      digestRefs.set(original, formatReference(withDigest(parseReference(m.tag), m.digest)));
+    }
+    const finalImages = [...new Set(digestRefs.values())];
 
-    await writeMappings(result.mappings, { file: job.writeMappingsFile, image: job.writeMappingsImage }, client, { dryRun: job.dryRun, logger: log });
+    const verdict = await checkImages(finalImages, vulncheck);
+    const vulnReport = formatVulncheckReport(verdict);
+    if (vulncheck.reportOutput) {
+      if (job.dryRun) log.info(`dry run: would write the vulnerability report to ${vulncheck.reportOutput}`);
+      else await writeVulncheckReport(vulncheck.reportOutput, verdict);
+    }
+    if (!verdict.passed) {
+      process.stderr.write(vulnReport);
+      throw new ReimageError('vulnerability check failed: nothing was written');
+    }
+    if (vulnReport) log.warn(vulnReport.trimEnd());
+    const verdictByImage = new Map(verdict.images.map((v) => [v.image, v]));
+    const mappings = new Map<string, MappingEntry>();
+    for (const [original, m] of result.mappings) {
+      const v = verdictByImage.get(digestRefs.get(original) ?? '');
+      mappings.set(original, { ...m, ...(v && mappingCveFields(v)) });
+    }
 
-    // Binary Authorization attestations (src/attest) go here, over the final images' digests.
+    await writeMappings(mappings, { file: job.writeMappingsFile, image: job.writeMappingsImage }, client, { dryRun: job.dryRun, logger: log });
+
+    if (attest) {
+      const attested = await attestImages(finalImages, attest);
+      log.info(`attestations for ${attest.attestor}: ${attested.created.length} created, ${attested.skipped.length} already present` +
+        (attested.wouldCreate.length ? `, ${attested.wouldCreate.length} would be created (dry run)` : ''));
+    }
 
     if (input) {
       for (const o of occurrences) {

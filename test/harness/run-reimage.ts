@@ -1,8 +1,10 @@
-/** Runs the built CLI (bin/reimage) as a subprocess, as users do. */
+/** Runs the built CLI (bin/reimage) as a subprocess, the way Helm and shell pipes run it. */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const BIN = fileURLToPath(new URL('../../bin/reimage', import.meta.url));
+/** The Helm 4 post-renderer plugin's wrapper, as Helm runs it. */
+export const HELM_WRAPPER = fileURLToPath(new URL('../../helm-plugin/reimage-postrenderer.sh', import.meta.url));
 
 export interface RunResult {
   code: number | null;
@@ -10,9 +12,14 @@ export interface RunResult {
   stderr: string;
 }
 
-export function runReimage(args: readonly string[], stdin: string | Buffer = ''): Promise<RunResult> {
+export function runReimage(
+  args: readonly string[],
+  stdin: string | Buffer = '',
+  env: NodeJS.ProcessEnv = {},
+  command = BIN,
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(BIN, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));
