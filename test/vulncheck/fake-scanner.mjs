@@ -32,6 +32,9 @@ if (cfg.hang) {
   setInterval(() => {}, 1e6);
 } else {
   if (cfg.stderr) process.stderr.write(cfg.stderr);
-  const out = cfg.reportFile ? fs.readFileSync(cfg.reportFile, 'utf8') : (cfg.stdout ?? '');
+  // reportByImage: {"part of the image reference": report file}, for scans of several images.
+  const image = args.at(-1) ?? '';
+  const reportFile = Object.entries(cfg.reportByImage ?? {}).find(([part]) => image.includes(part))?.[1] ?? cfg.reportFile;
+  const out = reportFile ? fs.readFileSync(reportFile, 'utf8') : (cfg.stdout ?? '');
   process.stdout.write(out, () => process.exit(cfg.exitCode ?? 0));
 }

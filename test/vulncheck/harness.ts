@@ -29,6 +29,8 @@ export async function tempDir(): Promise<string> {
 
 export interface FakeScannerConfig {
   reportFile?: string;
+  /** Report file by a part of the image reference, for runs that scan several images. */
+  reportByImage?: Record<string, string>;
   stdout?: string;
   stderr?: string;
   exitCode?: number;

@@ -1,0 +1,173 @@
+/**
+ * End to end: the vulnerability gate and Binary Authorization attestations through the built CLI,
+ * with a real registry (docker-registry), a fake trivy printing published reports, and a local
+ * fake of the Google Cloud APIs.
+ */
+import assert from 'node:assert/strict';
+import { createPublicKey, verify } from 'node:crypto';
+import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { signatureAlgorithm } from '../src/attest/algorithms.js';
+import { type FakeGcp, startFakeGcp } from './attest/fake-gcp.js';
+import { attestorPublicKey, testKey } from './attest/keys.js';
+import { addImage, buildTestLayout, pushTestImage, type TestLayout } from './harness/images.js';
+import { startRegistries, type TestRegistry } from './harness/registries.js';
+import { runReimage } from './harness/run-reimage.js';
+import { fakeScannerOnPath, fixture, recordedArgv } from './vulncheck/harness.js';
+
+const ATTESTOR = 'projects/p/attestors/a';
+const NOTE = 'projects/p/notes/n';
+
+const stream = (app: string, db: string) => `# Source: shop/templates/app.yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: app
+  namespace: shop
+spec:
+  template:
+    spec:
+      containers:
+        - name: app
+          image: ${app}
+        - name: db
+          image: ${db}
+`;
+
+describe('vulnerability gate and attestations through the CLI', () => {
+  let regs: Record<'src' | 'dst', TestRegistry> & { stop(): Promise<void> };
+  let layout: TestLayout;
+  let dir: string;
+  let env: NodeJS.ProcessEnv;
+  let input: string;
+  let argvLog: string;
+  const digests: Record<'app' | 'db', string> = { app: '', db: '' };
+  /** The final images the pipeline names, by digest: what the gate scans and attests. */
+  const final = (name: 'app' | 'db') => `${regs.dst.host}/imported/${regs.src.host.replace(':', '_')}/team/${name}@${digests[name]}`;
+
+  before(async () => {
+    const [src, dst, built, scratch] = await Promise.all([
+      startRegistries('anonymous'),
+      startRegistries('anonymous'),
+      buildTestLayout(),
+      mkdtemp(path.join(tmpdir(), 'reimage-e2e-gate-')),
+    ]);
+    regs = { src: src.anonymous, dst: dst.anonymous, stop: async () => void (await Promise.all([src.stop(), dst.stop()])) };
+    [layout, dir] = [built, scratch];
+    await addImage(layout, 'db', { layers: [600] });
+    digests.app = await pushTestImage(layout, 'oci', `${regs.src.host}/team/app:1.0`, regs.src);
+    digests.db = await pushTestImage(layout, 'docker', `${regs.src.host}/team/db:16`, regs.src, 'db');
+    input = stream(`${regs.src.host}/team/app:1.0`, `${regs.src.host}/team/db:16`);
+    // A fake `trivy` on PATH: app has CVE-2019-18224 (9.8) and CVE-2019-18276 (7.8); db tops out at 5.3.
+    argvLog = path.join(dir, 'argv.log');
+    const bin = path.join(dir, 'bin');
+    await mkdir(bin);
+    await fakeScannerOnPath(bin, 'trivy', {
+      argvLog,
+      reportByImage: { '/team/app@': fixture('scanners/trivy/debian-buster.json'), '/team/db@': fixture('scanners/trivy/alpine-310.json') },
+    });
+    env = { DOCKER_CONFIG: dir, PATH: `${bin}:${process.env.PATH}` };
+  });
+
+  after(async () => {
+    await regs?.stop();
+    await layout?.remove();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  const rename = () => ['-rename-remote-path', `${regs.dst.host}/imported`];
+
+  it('refuses a CVE above the limit: exit 1, a report naming image and CVE, nothing on stdout, no mappings', async () => {
+    const mappingsFile = path.join(dir, 'refused.json');
+    const r = await runReimage([...rename(), '-vulncheck-max-cvss', '7', '-write-json-mappings-file', mappingsFile], input, env);
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, new RegExp(`${final('app').replaceAll('.', '\\.')}[\\s\\S]*9\\.8 +CVE-2019-18224 +libidn2-0[\\s\\S]*7\\.8 +CVE-2019-18276 +bash`));
+    assert.doesNotMatch(r.stderr, /team\/db@[\s\S]*CVE-2019-1549/);
+    assert.match(r.stderr, /vulnerability check failed/);
+    await assert.rejects(access(mappingsFile));
+    // The scanner ran once per final image, with `trivy image -f json <final digest ref>`.
+    const scans = (await recordedArgv(argvLog)).sort((a, b) => String(a.at(-1)).localeCompare(String(b.at(-1))));
+    assert.deepEqual(scans, [['image', '-f', 'json', final('app')], ['image', '-f', 'json', final('db')]]);
+  });
+
+  it('an ignore entry for the image lets it through, and the mappings record found and ignored CVEs', async () => {
+    const mappingsFile = path.join(dir, 'passed.json');
+    const reportFile = path.join(dir, 'report.json');
+    const r = await runReimage([
+      ...rename(), '-vulncheck-max-cvss', '7',
+      '-vulncheck-ignore-cve-list', '/team/app@=CVE-2019-18224,CVE-2019-18276',
+      '-write-json-mappings-file', mappingsFile, '-write-json-mappings-img', `${regs.dst.host}/reimage/mappings:1`,
+      '-vulncheck-report-output', reportFile,
+    ], input, env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, stream(`${regs.dst.host}/imported/${regs.src.host.replace(':', '_')}/team/app:${digests.app.slice(7)}`,
+      `${regs.dst.host}/imported/${regs.src.host.replace(':', '_')}/team/db:${digests.db.slice(7)}`));
+    const mappings = JSON.parse(await readFile(mappingsFile, 'utf8')) as Record<string, { ignoredCVEs?: string[]; foundCVEs?: string[] }>;
+    assert.deepEqual(mappings[`${regs.src.host}/team/app:1.0`]?.ignoredCVEs, ['CVE-2019-18224:9.800000', 'CVE-2019-18276:7.800000']);
+    assert.deepEqual(mappings[`${regs.src.host}/team/db:16`]?.foundCVEs, ['CVE-2019-1549:5.300000', 'CVE-2019-1551:5.300000']);
+    const report = JSON.parse(await readFile(reportFile, 'utf8')) as { passed: boolean; images: { image: string }[] };
+    assert.equal(report.passed, true);
+    assert.deepEqual(report.images.map((i) => i.image).sort(), [final('app'), final('db')]);
+  });
+
+  describe('-mappings-only attestation of a mapping image read from the registry', () => {
+    let gcp: FakeGcp;
+    let keyFile: string;
+    let tokenFile: string;
+    const attestArgs = () => [
+      '-mappings-only', '-static-json-mappings-img', `${regs.dst.host}/reimage/mappings:1`,
+      '-binauthz-attestor', ATTESTOR, '-binauthz-endpoint', gcp.url, '-grafeas-endpoint', gcp.url,
+      '-attestation-key', keyFile, '-attestation-key-id', 'kid-1', '-gcp-access-token-file', tokenFile,
+    ];
+
+    before(async () => {
+      gcp = await startFakeGcp();
+      const key = await testKey('ECDSA_P256_SHA256');
+      keyFile = path.join(dir, 'attest.pem');
+      tokenFile = path.join(dir, 'token');
+      await writeFile(keyFile, key.privateKeyPem);
+      await writeFile(tokenFile, 'test-token\n');
+      gcp.attestors.set(ATTESTOR, { name: ATTESTOR, userOwnedGrafeasNote: { noteReference: NOTE, publicKeys: [attestorPublicKey('kid-1', key)] } });
+    });
+    after(() => gcp?.close());
+
+    it('attests every final digest once with a signature that verifies, then skips them on a re-run', async () => {
+      const r = await runReimage(attestArgs(), '', env);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, '');
+      assert.match(r.stderr, /2 created, 0 already present/);
+      const created = gcp.occurrences.filter((o) => o.kind === 'ATTESTATION');
+      assert.deepEqual(created.map((o) => o.resourceUri).sort(), [final('app'), final('db')]);
+      const publicKey = createPublicKey((await testKey('ECDSA_P256_SHA256')).publicKeyPem);
+      const hash = signatureAlgorithm('ECDSA_P256_SHA256')!.hash;
+      for (const o of created) {
+        assert.equal(o.noteName, NOTE);
+        const payload = Buffer.from(o.attestation!.serializedPayload!, 'base64url');
+        const body = JSON.parse(payload.toString('utf8')) as { critical: { image: { 'docker-manifest-digest': string } } };
+        assert.equal(`@${body.critical.image['docker-manifest-digest']}`, o.resourceUri!.slice(o.resourceUri!.indexOf('@')));
+        const sig = Buffer.from(o.attestation!.signatures![0]!.signature!, 'base64url');
+        assert.ok(verify(hash, payload, { key: publicKey, dsaEncoding: 'der' }, sig), `signature for ${o.resourceUri}`);
+      }
+
+      const again = await runReimage(attestArgs(), '', env);
+      assert.equal(again.code, 0, again.stderr);
+      assert.match(again.stderr, /0 created, 2 already present/);
+      assert.equal(gcp.occurrences.filter((o) => o.kind === 'ATTESTATION').length, 2);
+    });
+
+    it('reports a Grafeas failure with the attestor, the image and the HTTP error: exit 1', async () => {
+      gcp.occurrences.length = 0;
+      gcp.faults.push({ method: 'POST', path: /occurrences$/, status: 403 });
+      const r = await runReimage(attestArgs(), '', env);
+      gcp.faults.length = 0;
+      assert.equal(r.code, 1, r.stderr);
+      assert.equal(r.stdout, '');
+      assert.match(r.stderr, /403/);
+      assert.match(r.stderr, new RegExp(final('app').replaceAll('.', '\\.')));
+      assert.match(r.stderr, new RegExp(final('db').replaceAll('.', '\\.')));
+    });
+  });
+});
