@@ -113,6 +113,25 @@ describe('vulnerability gate and attestations through the CLI', () => {
     assert.deepEqual(report.images.map((i) => i.image).sort(), [final('app'), final('db')]);
   });
 
+  it('-dryrun: an image not copied yet is scanned at its source by digest; one already copied, at its final name', async () => {
+    await writeFile(argvLog, '');
+    const source = (name: 'app' | 'db') => `${regs.src.host}/team/${name}@${digests[name]}`;
+    const notCopied = (name: 'app' | 'db') => `${regs.dst.host}/dry/${regs.src.host.replace(':', '_')}/team/${name}@${digests[name]}`;
+    const r = await runReimage(['-dryrun', '-rename-remote-path', `${regs.dst.host}/dry`, '-vulncheck-max-cvss', '7'], input, env);
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.stdout, '');
+    const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    assert.match(r.stderr, new RegExp(`${escape(`${notCopied('app')} (scanned at ${source('app')}: not copied yet)`)}: 2 vulnerabilities above 7:\n +9\.8 +CVE-2019-18224`));
+    const scanned = (await recordedArgv(argvLog)).map((a) => a.at(-1)).sort();
+    assert.deepEqual(scanned, [source('app'), source('db')]);
+
+    // The earlier tests copied the images under imported/: a dry run scans those finals themselves.
+    await writeFile(argvLog, '');
+    const copied = await runReimage(['-dryrun', ...rename(), '-vulncheck-max-cvss', '11'], input, env);
+    assert.equal(copied.code, 0, copied.stderr);
+    assert.deepEqual((await recordedArgv(argvLog)).map((a) => a.at(-1)).sort(), [final('app'), final('db')]);
+  });
+
   describe('-mappings-only attestation of a mapping image read from the registry', () => {
     let gcp: FakeGcp;
     let keyFile: string;

@@ -56,6 +56,14 @@ describe('threshold', () => {
     assert.deepEqual(ids(verdict.images[0]!.found), ['CVE-2019-18224', 'CVE-2019-18276']);
   });
 
+  it('11 still fails when an image cannot be scanned: a scanner error never passes', async () => {
+    const dir = await tempDir();
+    const command = await fakeScannerCommand(dir, { exitCode: 2, stderr: 'no such image' });
+    const verdict = await checkImages([APP], configFromArgs(['-vulncheck-max-cvss', '11', '-vulncheck-command', command]));
+    assert.equal(verdict.passed, false);
+    assert.equal(verdict.images[0]!.error?.message, 'scanner exited with code 2');
+  });
+
   it('each distinct image is scanned once', async () => {
     const { verdict, argv } = await gate(['-vulncheck-max-cvss', '11'], [APP, DB, APP]);
     assert.deepEqual(argv.map((a) => a.at(-1)).sort(), [APP, DB]);

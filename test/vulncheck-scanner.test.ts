@@ -4,16 +4,20 @@
  * and no more than -vulncheck-workers scanners run at once.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { checkImages, formatVulncheckReport, type ImageVerdict } from '../src/vulncheck/index.js';
 import {
   configFromArgs, digestRef, fakeScannerCommand, fakeScannerOnPath, fixture, recordedArgv, tempDir, type FakeScannerConfig,
 } from './vulncheck/harness.js';
 
 const IMAGE = digestRef('team/app');
+const RUN_GATE = fileURLToPath(new URL('./vulncheck/run-gate.ts', import.meta.url));
 
 async function runFake(cfg: FakeScannerConfig, extra: string[] = []): Promise<ImageVerdict> {
   const dir = await tempDir();
@@ -112,6 +116,20 @@ describe('scanner processes', () => {
     abort.abort(new Error('interrupted'));
     await assert.rejects(run, /interrupted/);
     const pids = JSON.parse(await readFile(pidFile, 'utf8')) as { scanner: number; child: number };
+    await assertGone(pids);
+  });
+
+  it('a Ctrl-C (SIGINT) to reimage kills the scanner groups too, then ends reimage by that signal', async () => {
+    const dir = await tempDir();
+    const pidFile = join(dir, 'pids.json');
+    const command = await fakeScannerCommand(dir, { hang: true, pidFile });
+    const gate = spawn(process.execPath, ['--import', 'tsx', RUN_GATE, IMAGE, '-vulncheck-max-cvss', '7', '-vulncheck-command', command],
+      { stdio: 'ignore' });
+    const ended = once(gate, 'exit');
+    for (let i = 0; i < 200 && !(await readFile(pidFile, 'utf8').catch(() => '')); i++) await sleep(50);
+    const pids = JSON.parse(await readFile(pidFile, 'utf8')) as { scanner: number; child: number };
+    gate.kill('SIGINT');
+    assert.deepEqual(await ended, [null, 'SIGINT']);
     await assertGone(pids);
   });
 

@@ -10,7 +10,7 @@ import type { StaticMappings } from '../mappings/static.js';
 import { type ImageSite, Pipeline, ResolveOnce } from '../pipeline/pipeline.js';
 import { attestConfigFromFlags, attestImages } from '../attest/index.js';
 import type { MappingEntry } from '../mappings/format.js';
-import { formatReference, parseReference, withDigest } from '../reference/reference.js';
+import { parseReference } from '../reference/reference.js';
 import { RegistryClient } from '../registry/index.js';
 import { formatUsage, parseFlags } from './flags.js';
 import { readAll, writeAll } from './io.js';
@@ -20,7 +20,9 @@ import { pipelineSettingsFromFlags } from './pipeline-settings.js';
 import { settingsFromFlags } from './settings.js';
 import { formatSummary, progressReporter } from './summary.js';
 import { versionString } from './version.js';
-import { checkImages, formatVulncheckReport, mappingCveFields, vulncheckConfigFromFlags, writeVulncheckReport } from '../vulncheck/index.js';
+import {
+  checkImages, finalDigestRef, formatVulncheckReport, mappingCveFields, uncopiedSources, vulncheckConfigFromFlags, writeVulncheckReport,
+} from '../vulncheck/index.js';
 
 /** -mappings-only: every image the static mappings name (except -ignore'd ones) instead of the YAML's. */
 function staticSites(mappings: StaticMappings, ignore: RegExp | undefined): ImageSite[] {
@@ -80,12 +82,12 @@ export async function main(argv: readonly string[]): Promise<number> {
 
     // The final images, by digest: what the vulnerability gate scans and attestations name.
     const digestRefs = new Map<string, string>();
-    for (const [original, m] of result.mappings) {
-      digestRefs.set(original, formatReference(withDigest(parseReference(m.tag), m.digest)));
-    }
+    for (const [original, m] of result.mappings) digestRefs.set(original, finalDigestRef(m));
     const finalImages = [...new Set(digestRefs.values())];
 
-    const verdict = await checkImages(finalImages, vulncheck);
+    // A dry run copied nothing: images not at their final name yet are scanned at their source, by digest.
+    const scanAs = job.dryRun ? await uncopiedSources(result.mappings, registry) : undefined;
+    const verdict = await checkImages(finalImages, vulncheck, { ...(scanAs && { scanAs }) });
     const vulnReport = formatVulncheckReport(verdict);
     if (vulncheck.reportOutput) {
       if (job.dryRun) log.info(`dry run: would write the vulnerability report to ${vulncheck.reportOutput}`);

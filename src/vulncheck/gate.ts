@@ -11,12 +11,14 @@ import type { AffectedPackage, Finding, ImageVerdict, Vulnerability, VulncheckVe
 
 /**
  * Checks final images (digest references, registry/repo@sha256:…). Scan failures are recorded
- * per image and fail the verdict; only an abort through `opts.signal` rejects.
+ * per image and fail the verdict; only an abort through `opts.signal` rejects. `opts.scanAs` maps a
+ * final image that does not exist yet (-dryrun) to a reference holding the same content; rules
+ * (-vulncheck-ignore-images, per-image ignores) still match the final image.
  */
 export async function checkImages(
   images: readonly string[],
   config: VulncheckConfig,
-  opts: { signal?: AbortSignal } = {},
+  opts: { signal?: AbortSignal; scanAs?: ReadonlyMap<string, string> } = {},
 ): Promise<VulncheckVerdict> {
   if (config.maxCvss === 0) return { enabled: false, maxCvss: 0, images: [], unusedIgnores: [], passed: true };
   const source = findingSource(config);
@@ -26,13 +28,15 @@ export async function checkImages(
       config.logger.debug(`vulncheck: ${image}: skipped (matches -vulncheck-ignore-images)`);
       return { image, skipped: true, found: [], ignored: [], rejected: [] };
     }
-    config.logger.debug(`vulncheck: ${image}: checking`);
+    const scannedAs = opts.scanAs?.get(image);
+    config.logger.debug(`vulncheck: ${image}: checking${scannedAs ? ` (at ${scannedAs}: not copied yet)` : ''}`);
     try {
-      return classify(image, mergeFindings(await source(image, opts.signal), config.unscoredCvss), config);
+      const verdict = classify(image, mergeFindings(await source(scannedAs ?? image, opts.signal), config.unscoredCvss), config);
+      return { ...verdict, ...(scannedAs && { scannedAs }) };
     } catch (err) {
       if (opts.signal?.aborted) throw err;
       const error = err instanceof ScannerError ? err.failure : { message: errorMessage(err) };
-      return { image, found: [], ignored: [], rejected: [], error };
+      return { image, ...(scannedAs && { scannedAs }), found: [], ignored: [], rejected: [], error };
     }
   });
   const used = new Set(results.flatMap((r) => r.ignored.flatMap((v) => v.ignoredBy ?? [])));

@@ -13,11 +13,12 @@ export function formatVulncheckReport(verdict: VulncheckVerdict): string {
     lines.push(`vulnerability check failed for ${failing.length} image${failing.length === 1 ? '' : 's'} (limit: CVSS ${verdict.maxCvss}):`);
   }
   for (const r of failing) {
+    const image = r.scannedAs ? `${r.image} (scanned at ${r.scannedAs}: not copied yet)` : r.image;
     if (r.error) {
-      lines.push(`  ${r.image}: cannot check: ${r.error.message}`, ...failureDetails(r.error));
+      lines.push(`  ${image}: cannot check: ${r.error.message}`, ...failureDetails(r.error));
       continue;
     }
-    lines.push(`  ${r.image}: ${r.rejected.length} vulnerabilit${r.rejected.length === 1 ? 'y' : 'ies'} above ${verdict.maxCvss}:`);
+    lines.push(`  ${image}: ${r.rejected.length} vulnerabilit${r.rejected.length === 1 ? 'y' : 'ies'} above ${verdict.maxCvss}:`);
     for (const v of r.rejected) lines.push(`    ${formatVulnerability(v)}`);
   }
   if (verdict.unusedIgnores.length > 0) {

@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { ReimageError, errorMessage } from '../errors.js';
+import { killGroup, trackGroup } from './process-groups.js';
 import type { ScanFailure } from './types.js';
 
 /** Kept from the scanner's stderr for error reports. */
@@ -34,6 +35,7 @@ export async function runScanner(
   if (file === undefined) throw new ReimageError('empty scanner command');
   const command = [...argv];
   const child = spawn(file, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const untrack = child.pid === undefined ? () => {} : trackGroup(child.pid);
   const stdout: Buffer[] = [];
   let stderr = Buffer.alloc(0);
   child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
@@ -44,21 +46,16 @@ export async function runScanner(
 
   let stopped: 'timeout' | 'abort' | undefined;
   let forceKill: NodeJS.Timeout | undefined;
-  const killGroup = (sig: NodeJS.Signals) => {
-    if (child.pid === undefined) return;
-    try {
-      process.kill(-child.pid, sig);
-    } catch {
-      // the group is already gone
-    }
+  const kill = (sig: NodeJS.Signals) => {
+    if (child.pid !== undefined) killGroup(child.pid, sig);
   };
   let exited: { code: number | null; sig: NodeJS.Signals | null } | undefined;
   let finish: (() => void) | undefined;
   const stop = (why: 'timeout' | 'abort') => {
     if (stopped) return;
     stopped = why;
-    killGroup('SIGTERM');
-    forceKill = setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS);
+    kill('SIGTERM');
+    forceKill = setTimeout(() => kill('SIGKILL'), KILL_GRACE_MS);
     // A child that escaped the group may hold stdout open: once stopped, exit is enough.
     if (exited) finish?.();
   };
@@ -100,7 +97,8 @@ export async function runScanner(
     clearTimeout(forceKill);
     signal?.removeEventListener('abort', onAbort);
     // Children the scanner left behind (still in its group) go with it.
-    killGroup('SIGKILL');
+    kill('SIGKILL');
+    untrack();
     child.stdout.destroy();
     child.stderr.destroy();
   }

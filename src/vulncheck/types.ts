@@ -35,6 +35,8 @@ export interface ScanFailure {
 export interface ImageVerdict {
   /** The final image, by digest: registry/repo@sha256:… */
   image: string;
+  /** Where the content was read, when the final image was not there yet (-dryrun): the source, by digest. */
+  scannedAs?: string;
   /** The image matched -vulncheck-ignore-images and was not scanned. */
   skipped?: true;
   /** Vulnerabilities at or below the limit (the Go tool's "found"). */

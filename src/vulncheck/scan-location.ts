@@ -1,0 +1,33 @@
+/**
+ * Where the gate reads each final image. Normally at its final name, by digest. A -dryrun copies
+ * nothing, so a renamed image may not be at its final name yet: its source, by the same digest,
+ * holds the same content, and is scanned instead.
+ */
+import { formatReference, parseReference, withDigest } from '../reference/reference.js';
+import type { RegistryAccess } from '../pipeline/pipeline.js';
+
+type MappingEntry = { readonly tag: string; readonly digest: string };
+
+/** The final image by digest (registry/repo@sha256:…): what the gate checks and attestations name. */
+export function finalDigestRef(entry: MappingEntry): string {
+  return formatReference(withDigest(parseReference(entry.tag), entry.digest));
+}
+
+/**
+ * Final digest reference → source digest reference, for every image whose final name does not hold
+ * its digest. Pass the run's ResolveOnce: the pipeline already resolved every final name, so this
+ * asks the registry nothing new.
+ */
+export async function uncopiedSources(
+  mappings: ReadonlyMap<string, MappingEntry>,
+  registry: Pick<RegistryAccess, 'resolve'>,
+): Promise<Map<string, string>> {
+  const sources = new Map<string, string>();
+  await Promise.all([...mappings].map(async ([original, entry]) => {
+    const atFinal = await registry.resolve(parseReference(entry.tag));
+    if (atFinal?.digest !== entry.digest) {
+      sources.set(finalDigestRef(entry), formatReference(withDigest(parseReference(original), entry.digest)));
+    }
+  }));
+  return sources;
+}
