@@ -132,6 +132,14 @@ describe('vulnerability gate and attestations through the CLI', () => {
     assert.deepEqual((await recordedArgv(argvLog)).map((a) => a.at(-1)).sort(), [final('app'), final('db')]);
   });
 
+  it('-no-copy: a final image that is not there is scanned at its source by digest', async () => {
+    await writeFile(argvLog, '');
+    const r = await runReimage(['-no-copy', '-rename-remote-path', `${regs.dst.host}/nocopy`, '-vulncheck-max-cvss', '11'], input, env);
+    assert.equal(r.code, 0, r.stderr);
+    const scanned = (await recordedArgv(argvLog)).map((a) => a.at(-1)).sort();
+    assert.deepEqual(scanned, [`${regs.src.host}/team/app@${digests.app}`, `${regs.src.host}/team/db@${digests.db}`]);
+  });
+
   describe('-mappings-only attestation of a mapping image read from the registry', () => {
     let gcp: FakeGcp;
     let keyFile: string;

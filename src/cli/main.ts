@@ -85,8 +85,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     for (const [original, m] of result.mappings) digestRefs.set(original, finalDigestRef(m));
     const finalImages = [...new Set(digestRefs.values())];
 
-    // A dry run copied nothing: images not at their final name yet are scanned at their source, by digest.
-    const scanAs = job.dryRun ? await uncopiedSources(result.mappings, registry) : undefined;
+    // A dry run or -no-copy copied nothing: images not at their final name are scanned at their source, by digest.
+    const scanAs = job.dryRun || job.noCopy ? await uncopiedSources(result.mappings, registry) : undefined;
     const verdict = await checkImages(finalImages, vulncheck, { ...(scanAs && { scanAs }) });
     const vulnReport = formatVulncheckReport(verdict);
     if (vulncheck.reportOutput) {

@@ -1,6 +1,6 @@
 /**
- * Where the gate reads each final image. Normally at its final name, by digest. A -dryrun copies
- * nothing, so a renamed image may not be at its final name yet: its source, by the same digest,
+ * Where the gate reads each final image. Normally at its final name, by digest. -dryrun and
+ * -no-copy copy nothing, so a renamed image may not be at its final name yet: its source, by the same digest,
  * holds the same content, and is scanned instead.
  */
 import { formatReference, parseReference, withDigest } from '../reference/reference.js';
