@@ -71,7 +71,7 @@ export const FLAGS = {
   },
   'vulncheck-max-retries': { kind: 'int', usage: 'Grafeas polls, after the first, while waiting for a finished scan', default: 20 },
   'vulncheck-unscored-cvss': { kind: 'float', usage: '(new) score given to a vulnerability with no CVSS score', default: 0 },
-  'vulncheck-report-output': s('(new) write the whole vulnerability verdict as JSON to this file', '', 'file'),
+  'vulncheck-report-output': s('write the whole vulnerability verdict as JSON to this file', '', 'file'),
   'grafeas-parent': s('Grafeas parent, e.g. projects/my-project', '', 'parent'),
   'grafeas-endpoint': s('(new) Container Analysis (Grafeas) REST base URL', 'https://containeranalysis.googleapis.com', 'url'),
   'gcp-access-token-file': s('(new) file holding a Google Cloud access token, instead of application default credentials', '', 'file'),
