@@ -9,6 +9,7 @@ import { findCredentials, OCI_MANIFEST, RegistryAuthError, RegistryClient, Regis
 import { endpointFor } from '../src/registry/endpoints.js';
 import { credentialsAllowed } from '../src/registry/tokens.js';
 import { inspectRaw } from './harness/images.js';
+import { startProxy, type CountingProxy } from './harness/proxy.js';
 import { startRegistries, type TestRegistry } from './harness/registries.js';
 
 type Registries = Record<'basic' | 'token', TestRegistry> & { stop(): Promise<void> };
@@ -93,6 +94,26 @@ fi
     assert.deepEqual(server.requests.slice(before).map((r) => [r.method, r.grantType, r.user]), [['POST', 'refresh_token', undefined], ['POST', 'refresh_token', 'testuser']]);
   });
 
+  it('sends an OAuth2 password grant to a token service that refuses the GET', async () => {
+    const server = regs.token.tokenServer!;
+    let digest = '';
+    server.acceptsGet = false;
+    try {
+      await dockerConfig({ auths: { [regs.token.host]: { auth: b64('testuser:testpass') } } });
+      const before = server.requests.length;
+      digest = await push(regs.token);
+      assert.deepEqual(server.requests.slice(before).map((r) => [r.method, r.grantType, r.user]), [['GET', undefined, undefined], ['POST', 'password', 'testuser']]);
+
+      await dockerConfig({ auths: { [regs.token.host]: { auth: b64('testuser:wrong') } } });
+      await assert.rejects(push(regs.token), (err: unknown) => err instanceof RegistryAuthError
+        && /^wrong credentials for 127\.0\.0\.1:\d+: token server http:\/\/127\.0\.0\.1:\d+ refused the credentials from .*config\.json \(auths\) \(HTTP 401\)$/.test(err.message));
+    } finally {
+      server.acceptsGet = true;
+    }
+    // skopeo itself needs the GET.
+    assert.equal(JSON.parse(await inspectRaw(`${regs.token.host}/auth/test@${digest}`, regs.token)).mediaType, OCI_MANIFEST);
+  });
+
   it('asks credHelpers first, passing the registry host, and understands "<token>" identity tokens', async () => {
     await credentialHelper('fake', regs.token.host, 'testuser', 'testpass');
     await dockerConfig({ credHelpers: { [regs.token.host]: 'fake' }, auths: { [regs.token.host]: { auth: b64('testuser:wrong') } } });
@@ -163,20 +184,67 @@ fi
     assert.equal(denied.status, 401);
   });
 
-  it('asks the token server once per scope set, and accepts "access_token"-only responses', async () => {
+  it('asks the token server once per scope set, and accepts "access_token"-only and "token"-only responses', async () => {
     await dockerConfig({ auths: { [regs.token.host]: { auth: b64('testuser:testpass') } } });
     const server = regs.token.tokenServer!;
-    server.responseFields = 'access_token';
     try {
-      const client = new RegistryClient();
-      const before = server.requests.length;
-      const ref = parseReference(`${regs.token.host}/auth/cached:v1`);
-      await client.pushImage(ref, image('cached'));
-      for (let i = 0; i < 3; i++) assert.ok(await client.resolve(ref));
-      assert.deepEqual(server.requests.slice(before).map((r) => r.scopes), [['repository:auth/cached:pull,push'], ['repository:auth/cached:pull']]);
+      for (const fields of ['access_token', 'token'] as const) {
+        server.responseFields = fields;
+        const client = new RegistryClient();
+        const before = server.requests.length;
+        const ref = parseReference(`${regs.token.host}/auth/cached-${fields}:v1`);
+        await client.pushImage(ref, image(`cached ${fields}`));
+        for (let i = 0; i < 3; i++) assert.ok(await client.resolve(ref));
+        assert.deepEqual(server.requests.slice(before).map((r) => r.scopes), [[`repository:auth/cached-${fields}:pull,push`], [`repository:auth/cached-${fields}:pull`]]);
+      }
     } finally {
       server.responseFields = 'both';
     }
+  });
+
+  describe('a token refused in the middle of a streamed upload', () => {
+    const unauthorized = '{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}';
+    let proxy: CountingProxy | undefined;
+    afterEach(async () => {
+      await proxy?.stop();
+      proxy = undefined;
+    });
+    /** A source image in the basic registry, and a proxy in front of the token registry with credentials for both. */
+    async function setUp(refuse: (nthBlobPut: number) => boolean) {
+      const challenge = (await fetch(`${regs.token.url}/v2/`)).headers.get('www-authenticate')!;
+      let blobPuts = 0;
+      proxy = await startProxy(regs.token.host, {
+        fault: (req) => req.method === 'PUT' && req.url?.includes('/blobs/uploads/') && refuse(++blobPuts)
+          ? { status: 401, headers: { 'www-authenticate': challenge, 'content-type': 'application/json' }, body: unauthorized }
+          : undefined,
+      });
+      const auth = b64('testuser:testpass');
+      await dockerConfig({ auths: { [regs.basic.host]: { auth }, [proxy.host]: { auth } } });
+      const src = parseReference(`${regs.basic.host}/auth/stream:${++n}`);
+      const digest = await new RegistryClient().pushImage(src, image(`stream ${n}`));
+      return { src: { ...src, tag: undefined, digest }, dst: parseReference(`${proxy.host}/auth/streamed:${n}`), proxy };
+    }
+
+    it('gets a fresh token and starts the upload over', async () => {
+      const { src, dst, proxy } = await setUp((nth) => nth === 1);
+      const server = regs.token.tokenServer!;
+      const before = server.requests.length;
+      const result = await new RegistryClient().copy(src, dst);
+      assert.equal(result.blobsCopied, 2);
+      const pushScope = `repository:auth/streamed:pull,push`;
+      assert.deepEqual(server.requests.slice(before).map((r) => [r.scopes.join(' '), r.user]), [[pushScope, 'testuser'], [pushScope, 'testuser']]);
+      assert.deepEqual(proxy.log.filter((e) => e.injected).map((e) => `${e.method} ${e.status}`), ['PUT 401']);
+      assert.equal(await inspectRaw(`${regs.token.host}/auth/streamed:${n}`, regs.token), await inspectRaw(`${regs.basic.host}/auth/stream@${src.digest}`, regs.basic));
+    });
+
+    it('starts over only once, then names the upload and the registry\'s error', async () => {
+      const { src, dst, proxy } = await setUp(() => true);
+      const err = await new RegistryClient().copy(src, dst).catch((e: unknown) => e);
+      assert.ok(err instanceof RegistryError, String(err));
+      assert.match(err.message, new RegExp(`^upload blob (sha256:[0-9a-f]{64}) to ${proxy.host}/auth/streamed: HTTP 401: UNAUTHORIZED: authentication required: the registry refused the token during a streamed upload$`));
+      const failed = /upload blob (sha256:[0-9a-f]{64})/.exec(err.message)![1]!;
+      assert.equal(proxy.log.filter((e) => e.injected && e.path.includes(encodeURIComponent(failed))).length, 2);
+    });
   });
 
   it('never logs credentials', async () => {
