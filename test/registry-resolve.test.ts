@@ -62,7 +62,7 @@ describe('RegistryClient.resolve against a real registry', () => {
   });
 
   it('keeps to the per-registry concurrency limit, 4 by default', async () => {
-    const proxy = await startProxy(reg.host);
+    const proxy = await startProxy(reg.host, { holdMs: 150 });
     try {
       for (const concurrency of [1, 2, undefined]) {
         proxy.reset();
