@@ -57,31 +57,31 @@ describe('registries named like remote hosts', () => {
     }
   });
 
-  it('withholds credentials from a plain-HTTP token realm on another host, and says so', async () => {
+  /** Copies the source image into the token registry, named `hostName`; returns what the realm was asked. */
+  async function copyToToken(hostName: string, repo: string) {
     const requests = token.tokenServer!.requests;
     const before = requests.length;
-    const name = `registry.test:${port(token)}`;
+    const name = `${hostName}:${port(token)}`;
     const out = await runClientInChild(
-      { op: 'copy', src: `${anon.host}/src/oci@${digest}`, dst: `${name}/withheld/oci:v1`, insecure: ['registry.test'] },
+      { op: 'copy', src: `${anon.host}/src/oci@${digest}`, dst: `${name}/${repo}:v1`, insecure: [hostName] },
       { DOCKER_CONFIG: configDir }, { testNames: true });
+    return { name, out, asked: requests.slice(before) };
+  }
+
+  it('withholds credentials from a plain-HTTP token realm on another host, and says so', async () => {
+    const { name, out, asked } = await copyToToken('registry.test', 'withheld/oci');
     assert.match(out.stderr, new RegExp(`warn: not sending credentials for ${name} to token realm http://auth\\.test:\\d+: plain HTTP on an unrelated host; asking anonymously`));
     assert.match(out.error ?? '', new RegExp(`^start a blob upload to ${name}/withheld/oci: HTTP 401: UNAUTHORIZED: `));
-    const asked = requests.slice(before);
     assert.ok(asked.length > 0);
     assert.deepEqual(asked.filter((r) => r.authorization || r.user !== undefined), [], 'no request to the realm carried credentials');
   });
 
   it('sends credentials to a plain-HTTP token realm on the registry host itself', async () => {
-    const requests = token.tokenServer!.requests;
-    const before = requests.length;
     // The same registry, named by the realm's host: now the realm is on the registry's host.
-    const name = `auth.test:${port(token)}`;
-    const out = await runClientInChild(
-      { op: 'copy', src: `${anon.host}/src/oci@${digest}`, dst: `${name}/sent/oci:v1`, insecure: ['auth.test'] },
-      { DOCKER_CONFIG: configDir }, { testNames: true });
+    const { name, out, asked } = await copyToToken('auth.test', 'sent/oci');
     assert.equal(out.error, undefined);
     assert.equal(out.stderr, '');
-    assert.deepEqual(requests.slice(before).map((r) => [r.method, r.user]), [['GET', token.username]]);
+    assert.deepEqual(asked.map((r) => [r.method, r.user]), [['GET', token.username]]);
     // skopeo cannot resolve auth.test (the realm); ask the registry through the child instead.
     const check = await runClientInChild({ op: 'resolve', src: `${name}/sent/oci:v1`, insecure: ['auth.test'] }, { DOCKER_CONFIG: configDir }, { testNames: true });
     assert.equal(check.result?.digest, digest);
