@@ -88,7 +88,7 @@ fi
     await dockerConfig({ auths: { [regs.token.host]: { identitytoken: 'refresh-me' } } });
     const server = regs.token.tokenServer!;
     const before = server.requests.length;
-    await assert.rejects(push(regs.token), (err: unknown) => err instanceof RegistryAuthError && /wrong credentials for 127\.0\.0\.1:\d+: token server http:\/\/127\.0\.0\.1:\d+ refused the credentials from .*config\.json \(auths\) \(HTTP 401\)/.test(err.message));
+    await assert.rejects(push(regs.token), (err: unknown) => err instanceof RegistryAuthError && /wrong credentials for 127\.0\.0\.1:\d+: token server http:\/\/127\.0\.0\.1:\d+ refused the credentials from .*config\.json \(auths\) \(HTTP 401 to a request for repository:auth\/test:pull,push\)$/.test(err.message));
     server.refreshTokens['refresh-me'] = 'testuser';
     await push(regs.token);
     assert.deepEqual(server.requests.slice(before).map((r) => [r.method, r.grantType, r.user]), [['POST', 'refresh_token', undefined], ['POST', 'refresh_token', 'testuser']]);
@@ -106,7 +106,7 @@ fi
 
       await dockerConfig({ auths: { [regs.token.host]: { auth: b64('testuser:wrong') } } });
       await assert.rejects(push(regs.token), (err: unknown) => err instanceof RegistryAuthError
-        && /^wrong credentials for 127\.0\.0\.1:\d+: token server http:\/\/127\.0\.0\.1:\d+ refused the credentials from .*config\.json \(auths\) \(HTTP 401\)$/.test(err.message));
+        && /^wrong credentials for 127\.0\.0\.1:\d+: token server http:\/\/127\.0\.0\.1:\d+ refused the credentials from .*config\.json \(auths\) \(HTTP 401 to a request for repository:auth\/test:pull,push\)$/.test(err.message));
     } finally {
       server.acceptsGet = true;
     }
@@ -164,16 +164,16 @@ fi
     await assert.rejects(push(regs.basic), RegistryAuthError);
   });
 
-  it('reports a wrong password clearly, naming the registry and where the credentials came from', async () => {
+  it('reports a wrong password clearly, naming the registry, the request and where the credentials came from', async () => {
     await dockerConfig({ auths: { [regs.basic.host]: { auth: b64('testuser:secret-wrong') } } });
     const basic = await push(regs.basic).catch((e: unknown) => e as Error);
     assert.ok(basic instanceof RegistryAuthError);
-    assert.match(basic.message, /^wrong credentials for 127\.0\.0\.1:\d+: the registry rejected the username and password from .*config\.json \(auths\)$/);
+    assert.match(basic.message, new RegExp(`^wrong credentials for ${regs.basic.host}: the registry rejected the username and password from .*config\\.json \\(auths\\) \\(HTTP 401 to check blob sha256:[0-9a-f]{64} in ${regs.basic.host}/auth/test\\)$`));
 
     await dockerConfig({ auths: { [regs.token.host]: { auth: b64('testuser:secret-wrong') } } });
     const token = await push(regs.token).catch((e: unknown) => e as Error);
     assert.ok(token instanceof RegistryAuthError);
-    assert.match(token.message, /^wrong credentials for 127\.0\.0\.1:\d+: token server http:\/\/127\.0\.0\.1:\d+ refused the credentials from .*\(HTTP 401\)$/);
+    assert.match(token.message, /^wrong credentials for 127\.0\.0\.1:\d+: token server http:\/\/127\.0\.0\.1:\d+ refused the credentials from .*\(HTTP 401 to a request for repository:auth\/test:pull,push\)$/);
     assert.doesNotMatch(`${basic.message} ${token.message}`, /secret-wrong/);
   });
 

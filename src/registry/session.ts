@@ -80,7 +80,8 @@ export class RegistrySession {
     const credential = await this.credential(endpoint);
     if (sent?.startsWith('Basic ') && credential) {
       await res.body?.cancel();
-      throw new RegistryAuthError(endpoint.registry, `the registry rejected the username and password from ${credential.source}`);
+      const where = ctx.repository === undefined ? ctx.registry : `${ctx.registry}/${ctx.repository}`;
+      throw new RegistryAuthError(endpoint.registry, `the registry rejected the username and password from ${credential.source} (HTTP 401 to ${ctx.operation} ${where})`);
     }
     const error = await registryError(res, ctx);
     if (credential) throw error;

@@ -72,7 +72,7 @@ export class TokenCache {
     }
     if (usable && (res.status === 401 || res.status === 403)) {
       await res.body?.cancel();
-      throw new RegistryAuthError(endpoint.registry, `token server ${url.origin} refused the credentials from ${usable.source} (HTTP ${res.status})`);
+      throw new RegistryAuthError(endpoint.registry, `token server ${url.origin} refused the credentials from ${usable.source} (HTTP ${res.status} to a request for ${scopes.join(' ')})`);
     }
     if (!res.ok) {
       const text = (await res.text()).slice(0, 200);
