@@ -9,6 +9,7 @@ import { findCredentials, OCI_MANIFEST, RegistryAuthError, RegistryClient, Regis
 import { endpointFor } from '../src/registry/endpoints.js';
 import { credentialsAllowed } from '../src/registry/tokens.js';
 import { inspectRaw } from './harness/images.js';
+import { startProxy, type CountingProxy } from './harness/proxy.js';
 import { startRegistries, type TestRegistry } from './harness/registries.js';
 
 type Registries = Record<'basic' | 'token', TestRegistry> & { stop(): Promise<void> };
@@ -87,10 +88,30 @@ fi
     await dockerConfig({ auths: { [regs.token.host]: { identitytoken: 'refresh-me' } } });
     const server = regs.token.tokenServer!;
     const before = server.requests.length;
-    await assert.rejects(push(regs.token), (err: unknown) => err instanceof RegistryAuthError && /wrong credentials for 127\.0\.0\.1:\d+: token server http:\/\/127\.0\.0\.1:\d+ refused the credentials from .*config\.json \(auths\) \(HTTP 401\)/.test(err.message));
+    await assert.rejects(push(regs.token), (err: unknown) => err instanceof RegistryAuthError && /wrong credentials for 127\.0\.0\.1:\d+: token server http:\/\/127\.0\.0\.1:\d+ refused the credentials from .*config\.json \(auths\) \(HTTP 401 to a request for repository:auth\/test:pull,push\)$/.test(err.message));
     server.refreshTokens['refresh-me'] = 'testuser';
     await push(regs.token);
     assert.deepEqual(server.requests.slice(before).map((r) => [r.method, r.grantType, r.user]), [['POST', 'refresh_token', undefined], ['POST', 'refresh_token', 'testuser']]);
+  });
+
+  it('sends an OAuth2 password grant to a token service that refuses the GET', async () => {
+    const server = regs.token.tokenServer!;
+    let digest = '';
+    server.acceptsGet = false;
+    try {
+      await dockerConfig({ auths: { [regs.token.host]: { auth: b64('testuser:testpass') } } });
+      const before = server.requests.length;
+      digest = await push(regs.token);
+      assert.deepEqual(server.requests.slice(before).map((r) => [r.method, r.grantType, r.user]), [['GET', undefined, undefined], ['POST', 'password', 'testuser']]);
+
+      await dockerConfig({ auths: { [regs.token.host]: { auth: b64('testuser:wrong') } } });
+      await assert.rejects(push(regs.token), (err: unknown) => err instanceof RegistryAuthError
+        && /^wrong credentials for 127\.0\.0\.1:\d+: token server http:\/\/127\.0\.0\.1:\d+ refused the credentials from .*config\.json \(auths\) \(HTTP 401 to a request for repository:auth\/test:pull,push\)$/.test(err.message));
+    } finally {
+      server.acceptsGet = true;
+    }
+    // skopeo itself needs the GET.
+    assert.equal(JSON.parse(await inspectRaw(`${regs.token.host}/auth/test@${digest}`, regs.token)).mediaType, OCI_MANIFEST);
   });
 
   it('asks credHelpers first, passing the registry host, and understands "<token>" identity tokens', async () => {
@@ -143,40 +164,91 @@ fi
     await assert.rejects(push(regs.basic), RegistryAuthError);
   });
 
-  it('reports a wrong password clearly, naming the registry and where the credentials came from', async () => {
+  it('reports a wrong password clearly, naming the registry, the request and where the credentials came from', async () => {
     await dockerConfig({ auths: { [regs.basic.host]: { auth: b64('testuser:secret-wrong') } } });
     const basic = await push(regs.basic).catch((e: unknown) => e as Error);
     assert.ok(basic instanceof RegistryAuthError);
-    assert.match(basic.message, /^wrong credentials for 127\.0\.0\.1:\d+: the registry rejected the username and password from .*config\.json \(auths\)$/);
+    assert.match(basic.message, new RegExp(`^wrong credentials for ${regs.basic.host}: the registry rejected the username and password from .*config\\.json \\(auths\\) \\(HTTP 401 to check blob sha256:[0-9a-f]{64} in ${regs.basic.host}/auth/test\\)$`));
 
     await dockerConfig({ auths: { [regs.token.host]: { auth: b64('testuser:secret-wrong') } } });
     const token = await push(regs.token).catch((e: unknown) => e as Error);
     assert.ok(token instanceof RegistryAuthError);
-    assert.match(token.message, /^wrong credentials for 127\.0\.0\.1:\d+: token server http:\/\/127\.0\.0\.1:\d+ refused the credentials from .*\(HTTP 401\)$/);
+    assert.match(token.message, /^wrong credentials for 127\.0\.0\.1:\d+: token server http:\/\/127\.0\.0\.1:\d+ refused the credentials from .*\(HTTP 401 to a request for repository:auth\/test:pull,push\)$/);
     assert.doesNotMatch(`${basic.message} ${token.message}`, /secret-wrong/);
   });
 
-  it('says no credentials were found when a registry demands them', async () => {
-    await assert.rejects(push(regs.basic), /HTTP 401: no credentials found for 127\.0\.0\.1:\d+/);
-    const denied = await push(regs.token).catch((e: unknown) => e);
-    assert.ok(denied instanceof RegistryError);
-    assert.equal(denied.status, 401);
+  it('says no credentials were found when a registry demands them, with the registry\'s own error', async () => {
+    const basic = await push(regs.basic).catch((e: unknown) => e);
+    assert.ok(basic instanceof RegistryError);
+    assert.match(basic.message, new RegExp(`^check blob sha256:[0-9a-f]{64} in ${regs.basic.host}/auth/test: HTTP 401: no credentials found for ${regs.basic.host} \\(looked in docker config\\.json, \\$REGISTRY_AUTH_FILE, \\$XDG_RUNTIME_DIR/containers/auth\\.json\\)$`));
+    // The token registry lets anyone pull, so the push is what fails, with the registry's errors[].
+    const token = await push(regs.token).catch((e: unknown) => e);
+    assert.ok(token instanceof RegistryError);
+    assert.equal(token.status, 401);
+    assert.match(token.message, new RegExp(`^start a blob upload to ${regs.token.host}/auth/test: HTTP 401: UNAUTHORIZED: authentication required: no credentials found for ${regs.token.host} `));
   });
 
-  it('asks the token server once per scope set, and accepts "access_token"-only responses', async () => {
+  it('asks the token server once per scope set, and accepts "access_token"-only and "token"-only responses', async () => {
     await dockerConfig({ auths: { [regs.token.host]: { auth: b64('testuser:testpass') } } });
     const server = regs.token.tokenServer!;
-    server.responseFields = 'access_token';
     try {
-      const client = new RegistryClient();
-      const before = server.requests.length;
-      const ref = parseReference(`${regs.token.host}/auth/cached:v1`);
-      await client.pushImage(ref, image('cached'));
-      for (let i = 0; i < 3; i++) assert.ok(await client.resolve(ref));
-      assert.deepEqual(server.requests.slice(before).map((r) => r.scopes), [['repository:auth/cached:pull,push'], ['repository:auth/cached:pull']]);
+      for (const fields of ['access_token', 'token'] as const) {
+        server.responseFields = fields;
+        const client = new RegistryClient();
+        const before = server.requests.length;
+        const ref = parseReference(`${regs.token.host}/auth/cached-${fields}:v1`);
+        await client.pushImage(ref, image(`cached ${fields}`));
+        for (let i = 0; i < 3; i++) assert.ok(await client.resolve(ref));
+        assert.deepEqual(server.requests.slice(before).map((r) => r.scopes), [[`repository:auth/cached-${fields}:pull,push`], [`repository:auth/cached-${fields}:pull`]]);
+      }
     } finally {
       server.responseFields = 'both';
     }
+  });
+
+  describe('a token refused in the middle of a streamed upload', () => {
+    const unauthorized = '{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}';
+    let proxy: CountingProxy | undefined;
+    afterEach(async () => {
+      await proxy?.stop();
+      proxy = undefined;
+    });
+    /** A source image in the basic registry, and a proxy in front of the token registry with credentials for both. */
+    async function setUp(refuse: (nthBlobPut: number) => boolean) {
+      const challenge = (await fetch(`${regs.token.url}/v2/`)).headers.get('www-authenticate')!;
+      let blobPuts = 0;
+      proxy = await startProxy(regs.token.host, {
+        fault: (req) => req.method === 'PUT' && req.url?.includes('/blobs/uploads/') && refuse(++blobPuts)
+          ? { status: 401, headers: { 'www-authenticate': challenge, 'content-type': 'application/json' }, body: unauthorized }
+          : undefined,
+      });
+      const auth = b64('testuser:testpass');
+      await dockerConfig({ auths: { [regs.basic.host]: { auth }, [proxy.host]: { auth } } });
+      const src = parseReference(`${regs.basic.host}/auth/stream:${++n}`);
+      const digest = await new RegistryClient().pushImage(src, image(`stream ${n}`));
+      return { src: { ...src, tag: undefined, digest }, dst: parseReference(`${proxy.host}/auth/streamed:${n}`), proxy };
+    }
+
+    it('gets a fresh token and starts the upload over', async () => {
+      const { src, dst, proxy } = await setUp((nth) => nth === 1);
+      const server = regs.token.tokenServer!;
+      const before = server.requests.length;
+      const result = await new RegistryClient().copy(src, dst);
+      assert.equal(result.blobsCopied, 2);
+      const pushScope = `repository:auth/streamed:pull,push`;
+      assert.deepEqual(server.requests.slice(before).map((r) => [r.scopes.join(' '), r.user]), [[pushScope, 'testuser'], [pushScope, 'testuser']]);
+      assert.deepEqual(proxy.log.filter((e) => e.injected).map((e) => `${e.method} ${e.status}`), ['PUT 401']);
+      assert.equal(await inspectRaw(`${regs.token.host}/auth/streamed:${n}`, regs.token), await inspectRaw(`${regs.basic.host}/auth/stream@${src.digest}`, regs.basic));
+    });
+
+    it('starts over only once, then names the upload and the registry\'s error', async () => {
+      const { src, dst, proxy } = await setUp(() => true);
+      const err = await new RegistryClient().copy(src, dst).catch((e: unknown) => e);
+      assert.ok(err instanceof RegistryError, String(err));
+      assert.match(err.message, new RegExp(`^upload blob (sha256:[0-9a-f]{64}) to ${proxy.host}/auth/streamed: HTTP 401: UNAUTHORIZED: authentication required: the registry refused the token during a streamed upload$`));
+      const failed = /upload blob (sha256:[0-9a-f]{64})/.exec(err.message)![1]!;
+      assert.equal(proxy.log.filter((e) => e.injected && e.path.includes(encodeURIComponent(failed))).length, 2);
+    });
   });
 
   it('never logs credentials', async () => {

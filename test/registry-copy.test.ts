@@ -126,12 +126,32 @@ describe('RegistryClient.copy against real registries', () => {
   });
 
   it('skips blobs the target already has', async () => {
-    const digest = sources.get('oci-index@anonymous')!;
+    // The single-arch image is the amd64 child of the index copied to dst/oci-index above.
+    const digest = sources.get('oci@anonymous')!;
     const client = new RegistryClient();
-    const result = await client.copy(parseReference(`${regs.anonymous.host}/src/oci-index@${digest}`), parseReference(`${regs.basic.host}/dst/oci-index:second-tag`));
-    assert.deepEqual(result, { outcome: 'copied', digest, bytesMoved: 0, blobsCopied: 0, blobsMounted: 0, blobsSkipped: 4 });
+    const result = await client.copy(parseReference(`${regs.anonymous.host}/src/oci@${digest}`), parseReference(`${regs.basic.host}/dst/oci-index:amd64`));
+    assert.deepEqual(result, { outcome: 'copied', digest, bytesMoved: 0, blobsCopied: 0, blobsMounted: 0, blobsSkipped: 2 });
     assert.equal(client.stats.requests.PATCH ?? 0, 0);
     assert.equal(client.stats.requests.POST ?? 0, 0);
+  });
+
+  it('skips index children the target already has: a new tag costs a HEAD per child and one PUT', async () => {
+    const digest = sources.get('oci-index@anonymous')!;
+    const src = parseReference(`${regs.anonymous.host}/src/oci-index@${digest}`);
+    const children = (JSON.parse(await inspectRaw(`${regs.anonymous.host}/src/oci-index@${digest}`)) as { manifests: { digest: string }[] }).manifests.map((m) => m.digest);
+    const proxy = await startProxy(regs.anonymous.host);
+    try {
+      assert.equal((await new RegistryClient().copy(src, parseReference(`${proxy.host}/retag/multi:a`))).blobsCopied, 4);
+      proxy.reset();
+      const result = await new RegistryClient().copy(src, parseReference(`${proxy.host}/retag/multi:b`));
+      assert.deepEqual(result, { outcome: 'copied', digest, bytesMoved: 0, blobsCopied: 0, blobsMounted: 0, blobsSkipped: 0 });
+      assert.deepEqual(proxy.log.map((e) => `${e.method} ${e.path} ${e.status}`).sort(), [
+        'GET /v2/ 200', 'HEAD /v2/retag/multi/manifests/b 404', ...children.map((c) => `HEAD /v2/retag/multi/manifests/${c} 200`), 'PUT /v2/retag/multi/manifests/b 201',
+      ].sort());
+      assert.equal(await inspectRaw(`${regs.anonymous.host}/retag/multi:b`), await inspectRaw(`${regs.anonymous.host}/src/oci-index@${digest}`));
+    } finally {
+      await proxy.stop();
+    }
   });
 
   it('leaves foreign and non-distributable layers out of a copy', async () => {

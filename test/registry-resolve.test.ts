@@ -61,14 +61,14 @@ describe('RegistryClient.resolve against a real registry', () => {
     }
   });
 
-  it('keeps to the per-registry concurrency limit', async () => {
-    const proxy = await startProxy(reg.host);
+  it('keeps to the per-registry concurrency limit, 4 by default', async () => {
+    const proxy = await startProxy(reg.host, { holdMs: 150 });
     try {
-      for (const concurrency of [1, 2]) {
+      for (const concurrency of [1, 2, undefined]) {
         proxy.reset();
-        const client = new RegistryClient({ concurrency });
+        const client = new RegistryClient(concurrency === undefined ? {} : { concurrency });
         await Promise.all(Array.from({ length: 8 }, (_, i) => client.resolve(parseReference(`${proxy.host}/test/oci:missing-${i}`))));
-        assert.equal(proxy.maxInFlight, concurrency);
+        assert.equal(proxy.maxInFlight, concurrency ?? 4);
         assert.equal(proxy.requests.HEAD, 8);
       }
     } finally {

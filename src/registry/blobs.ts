@@ -3,7 +3,7 @@
  * A streamed copy pipes the source GET straight into the target PUT, hashing as it goes, so a
  * layer is never held whole in memory and a corrupt one is never committed.
  */
-import { DigestMismatchError, RegistryError } from './errors.js';
+import { AuthorizationRenewedError, DigestMismatchError, RegistryError } from './errors.js';
 import { digestAlgorithm, digestOf, hasher } from './digest.js';
 import { describe, type Repository } from './repository.js';
 import { registryError, type RegistrySession } from './session.js';
@@ -76,9 +76,11 @@ const STREAM_ATTEMPTS = 3;
 /**
  * Streams a blob from `src` into an upload at `location` in `dst`. The digest is computed while
  * the bytes pass; on a mismatch the upload stream fails, so the registry never commits it. An
- * upload that fails transiently (network, 429, 5xx) starts over with a new upload session.
+ * upload that fails transiently (network, 429, 5xx), or once because its token was refused,
+ * starts over with a new upload session.
  */
 export async function streamBlob(session: RegistrySession, src: Repository, dst: Repository, blob: { digest: string; size: number }, location: string, scopes: { src: readonly string[]; dst: readonly string[] }): Promise<void> {
+  let renewed = false;
   for (let attempt = 1; ; attempt++) {
     const target = attempt === 1 ? location : await startUpload(session, dst, scopes.dst);
     const source = await openBlob(session, src, blob.digest, scopes.src);
@@ -88,8 +90,13 @@ export async function streamBlob(session: RegistrySession, src: Repository, dst:
       return;
     } catch (err) {
       const failure = verifier.failure() ?? err;
-      if (attempt >= STREAM_ATTEMPTS || !isTransient(failure)) throw failure;
       await source.cancel().catch(() => {});
+      if (attempt >= STREAM_ATTEMPTS) throw failure;
+      if (failure instanceof AuthorizationRenewedError && !renewed) {
+        renewed = true;
+        continue;
+      }
+      if (!isTransient(failure)) throw failure;
       await session.transport.pause(attempt, undefined, `upload of ${blob.digest}: ${(failure as Error).message}`);
     }
   }

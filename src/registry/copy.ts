@@ -1,6 +1,6 @@
 /**
  * Image copy: a source image by digest to a target repository and tag. Index children are copied
- * first (by digest), then the blobs of each image manifest (skipped when present, mounted within
+ * first (by digest, unless the target has them already), then the blobs of each image manifest (skipped when present, mounted within
  * one registry, else streamed), then the manifests byte-for-byte so digests are unchanged.
  */
 import { formatReference, type ImageReference } from '../reference/reference.js';
@@ -75,12 +75,18 @@ class CopyJob {
     }
     const parsed = parseManifest(manifest.bytes, manifest.mediaType, `${describe(this.src)}@${digest}`);
     if (parsed.kind === 'index') {
-      await Promise.all(parsed.children.map((child) => this.once(child.digest, () => this.copyManifest(child.digest, child.digest))));
+      await Promise.all(parsed.children.map((child) => this.once(child.digest, () => this.copyChild(child.digest))));
     } else {
       const blobs = [parsed.config, ...parsed.layers.filter((layer) => !isNonDistributable(layer))];
       await Promise.all(blobs.map((blob) => this.once(blob.digest, () => this.copyBlob(blob))));
     }
     return putManifest(this.session, this.dst, reference, { bytes: manifest.bytes, mediaType: parsed.mediaType }, this.dstScopes);
+  }
+
+  /** An index child already at the target (another tag of the image has it) needs no work. */
+  private async copyChild(digest: string): Promise<void> {
+    if (await resolveManifest(this.session, this.dst, digest, this.dstScopes)) return;
+    await this.copyManifest(digest, digest);
   }
 
   private async copyBlob(blob: Descriptor): Promise<void> {

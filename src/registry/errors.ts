@@ -48,6 +48,16 @@ function registryErrorMessage(init: RegistryErrorInit): string {
   return parts.join(': ');
 }
 
+/**
+ * A streamed upload got a 401 (its token expired or was revoked) and a fresh token is now cached;
+ * the body cannot be sent again, so the caller has to start the upload over.
+ */
+export class AuthorizationRenewedError extends RegistryError {
+  constructor(init: Omit<RegistryErrorInit, 'reason'>) {
+    super({ ...init, reason: 'the registry refused the token during a streamed upload' });
+  }
+}
+
 /** The registry refused our credentials (or the token server did). */
 export class RegistryAuthError extends ReimageError {
   constructor(

@@ -2,13 +2,13 @@
  * Authenticated requests to registries. Before the first request to a host it pings `/v2/` to
  * learn the auth challenge, so every later request (streamed uploads included) carries the right
  * Authorization from the start; a 401 on a replayable request re-learns the challenge and tries
- * once more with a fresh token.
+ * once more with a fresh token (a streamed upload is started over by its caller).
  */
 import type { Logger } from '../log.js';
 import { parseChallenge, type Challenge } from './challenge.js';
 import { findCredentials, type Credential } from './credentials.js';
 import { endpointFor, type Endpoint, type EndpointOptions } from './endpoints.js';
-import { RegistryAuthError, RegistryError, type RegistryErrorDetail } from './errors.js';
+import { AuthorizationRenewedError, RegistryAuthError, RegistryError, type RegistryErrorDetail } from './errors.js';
 import { basicAuthorization, TokenCache } from './tokens.js';
 import type { RequestBody, RequestContext, Transport } from './transport.js';
 
@@ -60,12 +60,18 @@ export class RegistrySession {
 
     const first = await this.authorization(endpoint, challenge, scopes, false);
     const res = await send(first);
-    if (res.status !== 401 || req.body instanceof ReadableStream) return this.checkAuthorized(res, endpoint, first, ctx);
+    if (res.status !== 401) return res;
 
-    await res.body?.cancel();
+    // The token expired or the challenge changed: learn it again and get a fresh token.
     challenge = parseChallenge(res.headers.get('www-authenticate')) ?? challenge;
     this.challenges.set(endpoint.host, Promise.resolve(challenge));
     const second = await this.authorization(endpoint, challenge, scopes, true);
+    if (req.body instanceof ReadableStream) {
+      // A streamed body is gone: the caller starts the upload over, with the fresh token now cached.
+      if (second?.startsWith('Bearer ')) throw new AuthorizationRenewedError({ ...ctx, status: 401, errors: (await registryError(res, ctx)).errors });
+      return this.checkAuthorized(res, endpoint, first, ctx);
+    }
+    await res.body?.cancel();
     return this.checkAuthorized(await send(second), endpoint, second, ctx);
   }
 
@@ -74,7 +80,8 @@ export class RegistrySession {
     const credential = await this.credential(endpoint);
     if (sent?.startsWith('Basic ') && credential) {
       await res.body?.cancel();
-      throw new RegistryAuthError(endpoint.registry, `the registry rejected the username and password from ${credential.source}`);
+      const where = ctx.repository === undefined ? ctx.registry : `${ctx.registry}/${ctx.repository}`;
+      throw new RegistryAuthError(endpoint.registry, `the registry rejected the username and password from ${credential.source} (HTTP 401 to ${ctx.operation} ${where})`);
     }
     const error = await registryError(res, ctx);
     if (credential) throw error;

@@ -1,7 +1,8 @@
 /**
  * Bearer tokens from a registry's token service (the Docker token protocol): a GET to the realm
- * with service and scopes and Basic credentials when we have them, or an OAuth2 POST with the
- * refresh token when the credential is an identity token. Tokens are cached per registry and
+ * with service and scopes and Basic credentials when we have them, or an OAuth2 POST: with the
+ * refresh token when the credential is an identity token, with the password when the service
+ * refuses the GET. Tokens are cached per registry and
  * scope set until shortly before they expire, and concurrent askers share one request.
  */
 import type { Logger } from '../log.js';
@@ -9,7 +10,7 @@ import type { Challenge } from './challenge.js';
 import type { Credential } from './credentials.js';
 import { hostname, isLoopback, type Endpoint } from './endpoints.js';
 import { RegistryAuthError, RegistryError } from './errors.js';
-import type { Transport } from './transport.js';
+import type { RequestContext, Transport } from './transport.js';
 
 /** Token lifetime when the server does not say (the Docker token spec's default). */
 const DEFAULT_EXPIRES_IN_S = 60;
@@ -55,32 +56,43 @@ export class TokenCache {
     const ctx = { registry: endpoint.registry, operation: `get a token (${scopes.join(' ')}) from ${url.origin} for` };
     let res: Response;
     if (usable?.kind === 'identity-token') {
-      const form = new URLSearchParams({ grant_type: 'refresh_token', refresh_token: usable.token, client_id: CLIENT_ID });
-      if (service) form.set('service', service);
-      if (scopes.length) form.set('scope', scopes.join(' '));
-      res = await this.transport.send({
-        method: 'POST', url: url.href, host: url.host, body: form,
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      }, ctx);
+      res = await this.postGrant(url, { grant_type: 'refresh_token', refresh_token: usable.token }, service, scopes, ctx);
     } else {
-      if (service) url.searchParams.set('service', service);
-      for (const s of scopes) url.searchParams.append('scope', s);
+      const get = new URL(url);
+      if (service) get.searchParams.set('service', service);
+      for (const s of scopes) get.searchParams.append('scope', s);
       const headers: Record<string, string> = {};
       if (usable) headers.authorization = basicAuthorization(usable.username, usable.password);
-      res = await this.transport.send({ method: 'GET', url: url.href, host: url.host, headers }, ctx);
+      res = await this.transport.send({ method: 'GET', url: get.href, host: get.host, headers }, ctx);
+      // A token service that speaks only OAuth2 refuses the GET: send the password grant instead.
+      if (usable && (res.status === 404 || res.status === 405)) {
+        await res.body?.cancel();
+        res = await this.postGrant(url, { grant_type: 'password', username: usable.username, password: usable.password }, service, scopes, ctx);
+      }
     }
     if (usable && (res.status === 401 || res.status === 403)) {
       await res.body?.cancel();
-      throw new RegistryAuthError(endpoint.registry, `token server ${url.origin} refused the credentials from ${usable.source} (HTTP ${res.status})`);
+      throw new RegistryAuthError(endpoint.registry, `token server ${url.origin} refused the credentials from ${usable.source} (HTTP ${res.status} to a request for ${scopes.join(' ')})`);
     }
     if (!res.ok) {
       const text = (await res.text()).slice(0, 200);
       throw new RegistryError({ ...ctx, status: res.status, reason: text });
     }
-    const body = (await res.json()) as { token?: string; access_token?: string; expires_in?: number };
+    const body = (await res.json().catch(() => ({}))) as { token?: string; access_token?: string; expires_in?: number };
     const token = body.token ?? body.access_token;
     if (!token) throw new RegistryError({ ...ctx, reason: 'the token response has neither "token" nor "access_token"' });
     return { token, expiresIn: typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : DEFAULT_EXPIRES_IN_S };
+  }
+
+  /** An OAuth2 token request (RFC 6749 form POST) with the given grant. */
+  private postGrant(realm: URL, grant: Record<string, string>, service: string | undefined, scopes: readonly string[], ctx: RequestContext): Promise<Response> {
+    const form = new URLSearchParams({ ...grant, client_id: CLIENT_ID });
+    if (service) form.set('service', service);
+    if (scopes.length) form.set('scope', scopes.join(' '));
+    return this.transport.send({
+      method: 'POST', url: realm.href, host: realm.host, body: form,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    }, ctx);
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * A small node:http reverse proxy in front of a test registry. It counts requests by method and
  * can inject faults: `fault(req)` returns a response to send instead of forwarding (429, 503…),
- * or undefined to forward; `rewrite(path)` changes what is forwarded. Bodies stream through in both directions.
+ * or undefined to forward; `rewrite(path)` changes what is forwarded; `holdMs` delays each forwarded
+ * request. Bodies stream through in both directions.
  *
  *   const proxy = await startProxy(reg.host, { fault: (r) => r.method === 'PUT' && !done++ ? { status: 503 } : undefined });
  *   proxy.host      // "127.0.0.1:<port>": loopback, so clients use plain HTTP
@@ -43,6 +44,8 @@ export interface ProxyOptions {
   readonly rewrite?: (path: string) => string;
   /** Response headers to drop (lower case), to imitate registries that do not send them. */
   readonly dropResponseHeaders?: readonly string[];
+  /** Holds each forwarded request this long, so a client's concurrent requests surely overlap. */
+  readonly holdMs?: number;
 }
 
 export async function startProxy(target: string, opts: ProxyOptions = {}): Promise<CountingProxy> {
@@ -65,6 +68,10 @@ export async function startProxy(target: string, opts: ProxyOptions = {}): Promi
       res.writeHead(fault.status, fault.headers).end(fault.body ?? '');
       return;
     }
+    if (opts.holdMs) setTimeout(() => forward(req, res, method, at), opts.holdMs);
+    else forward(req, res, method, at);
+  });
+  const forward = (req: http.IncomingMessage, res: http.ServerResponse, method: string, at: number) => {
     const upstream = http.request({ host: targetHost, port: targetPort, method, path: opts.rewrite ? opts.rewrite(req.url ?? '/') : req.url, headers: { ...req.headers, host: target } }, (up) => {
       inFlight--;
       log.push({ method, path: req.url ?? '', status: up.statusCode ?? 0, at, injected: false });
@@ -81,7 +88,7 @@ export async function startProxy(target: string, opts: ProxyOptions = {}): Promi
     });
     req.on('error', () => upstream.destroy());
     req.pipe(upstream);
-  });
+  };
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const proxy: CountingProxy = {
     host: `127.0.0.1:${(server.address() as AddressInfo).port}`,

@@ -3,6 +3,7 @@
  * tests and benches, on 127.0.0.1 with ephemeral ports:
  *
  *   const reg = await startRegistry('basic');   // 'anonymous' | 'basic' | 'token' | 'tls'
+ *   await startRegistry('token', { realmHost: 'auth.test' })   // the realm URL names that host
  *   reg.host          // "127.0.0.1:40123": use it in image references
  *   reg.username / reg.password   // TEST_USER / TEST_PASSWORD for 'basic' and 'token'
  *   reg.caFile        // 'tls': PEM of the CA that signed the registry's certificate
@@ -52,7 +53,7 @@ process.once('exit', () => {
 });
 
 /** Starts one registry of the given kind and waits until it listens. */
-export async function startRegistry(kind: RegistryKind): Promise<TestRegistry> {
+export async function startRegistry(kind: RegistryKind, opts: { realmHost?: string } = {}): Promise<TestRegistry> {
   const dir = await mkdtemp(path.join(tmpdir(), `reimage-registry-${kind}-`));
   await mkdir(path.join(dir, 'data'));
   let auth = '';
@@ -66,7 +67,7 @@ export async function startRegistry(kind: RegistryKind): Promise<TestRegistry> {
       auth = `auth:\n  htpasswd:\n    realm: reimage-test\n    path: ${path.join(dir, 'htpasswd')}\n`;
       extra = { username: TEST_USER, password: TEST_PASSWORD };
     } else if (kind === 'token') {
-      tokenServer = await startTokenServer({ dir, users: { [TEST_USER]: TEST_PASSWORD } });
+      tokenServer = await startTokenServer({ dir, users: { [TEST_USER]: TEST_PASSWORD }, ...opts });
       auth = `auth:\n  token:\n    realm: ${tokenServer.realm}\n    service: ${tokenServer.service}\n    issuer: ${tokenServer.issuer}\n    rootcertbundle: ${tokenServer.certFile}\n`;
       extra = { username: TEST_USER, password: TEST_PASSWORD, tokenServer };
     } else if (kind === 'tls') {

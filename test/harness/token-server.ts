@@ -4,10 +4,12 @@
  * `rootcertbundle`; the JWT header carries both `x5c` and the libtrust `kid`, either of which
  * distribution 2.8 accepts.
  *
- *   GET  /token?service=&scope=…   Basic user:password, or anonymous (pull-only access)
+ *   GET  /token?service=&scope=…   Basic user:password, or anonymous (pull-only access);
+ *                                  405 when `acceptsGet` is false (an OAuth2-only service)
  *   POST /token                    OAuth2 form: grant_type=refresh_token (identity tokens) or password
  *
- * Every request is recorded in `requests`, so tests can count token fetches.
+ * Every request is recorded in `requests`, so tests can count token fetches. It listens on
+ * 127.0.0.1; `realmHost` only changes the name the realm URL gives (see test/registry/loopback-dns.ts).
  */
 import crypto from 'node:crypto';
 import { execFile } from 'node:child_process';
@@ -23,6 +25,8 @@ export interface TokenRequest {
   /** The user the request authenticated as; undefined = anonymous. */
   readonly user: string | undefined;
   readonly grantType?: string;
+  /** Whether the request carried an Authorization header at all. */
+  readonly authorization: boolean;
 }
 
 export interface TokenServerOptions {
@@ -34,6 +38,8 @@ export interface TokenServerOptions {
   readonly refreshTokens?: Readonly<Record<string, string>>;
   readonly service?: string;
   readonly issuer?: string;
+  /** Host name in the realm URL; default 127.0.0.1. */
+  readonly realmHost?: string;
 }
 
 export interface TokenServer {
@@ -48,6 +54,8 @@ export interface TokenServer {
   readonly refreshTokens: Record<string, string>;
   /** Which fields the GET response carries (real servers differ). Default 'both'. */
   responseFields: 'token' | 'access_token' | 'both';
+  /** false: answer GETs with 405, as a service that speaks only OAuth2 does. Default true. */
+  acceptsGet: boolean;
   stop(): Promise<void>;
 }
 
@@ -80,6 +88,7 @@ export async function startTokenServer(opts: TokenServerOptions): Promise<TokenS
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://token');
       if (url.pathname !== '/token') return void res.writeHead(404).end();
+      const authorization = req.headers.authorization !== undefined;
       const reply = (status: number, body: object) => {
         res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       };
@@ -92,11 +101,15 @@ export async function startTokenServer(opts: TokenServerOptions): Promise<TokenS
         const user = grantType === 'refresh_token'
           ? handle.refreshTokens[form.get('refresh_token') ?? '']
           : grantType === 'password' && opts.users[form.get('username') ?? ''] === form.get('password') ? form.get('username')! : undefined;
-        requests.push({ method: 'POST', scopes, user, grantType });
+        requests.push({ method: 'POST', scopes, user, grantType, authorization });
         if (!user) return reply(401, { error: 'invalid_grant' });
         return reply(200, { access_token: sign(user, scopes), expires_in: 300, scope: scopes.join(' ') });
       }
       const scopes = url.searchParams.getAll('scope');
+      if (!handle.acceptsGet) {
+        requests.push({ method: 'GET', scopes, user: undefined, authorization });
+        return reply(405, { error: 'use the OAuth2 POST' });
+      }
       let user: string | undefined;
       const authz = req.headers.authorization ?? '';
       if (authz.startsWith('Basic ')) {
@@ -104,12 +117,12 @@ export async function startTokenServer(opts: TokenServerOptions): Promise<TokenS
         const colon = decoded.indexOf(':');
         const [name, password] = [decoded.slice(0, colon), decoded.slice(colon + 1)];
         if (opts.users[name] !== password) {
-          requests.push({ method: 'GET', scopes, user: undefined });
+          requests.push({ method: 'GET', scopes, user: undefined, authorization });
           return reply(401, { details: 'incorrect username or password' });
         }
         user = name;
       }
-      requests.push({ method: 'GET', scopes, user });
+      requests.push({ method: 'GET', scopes, user, authorization });
       const token = sign(user, scopes);
       const fields = handle.responseFields;
       return reply(200, {
@@ -123,13 +136,14 @@ export async function startTokenServer(opts: TokenServerOptions): Promise<TokenS
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const handle: TokenServer = {
-    realm: `http://127.0.0.1:${port}/token`,
+    realm: `http://${opts.realmHost ?? '127.0.0.1'}:${port}/token`,
     service,
     issuer,
     certFile,
     requests,
     refreshTokens: { ...opts.refreshTokens },
     responseFields: 'both',
+    acceptsGet: true,
     stop: () => new Promise<void>((resolve) => {
       server.closeAllConnections();
       server.close(() => resolve());

@@ -8,13 +8,15 @@
  *   node --import tsx test/registry/child.ts '{"op":"copy","src":"…@sha256:…","dst":"…:tag"}'
  *
  * Prints one JSON line: {"result": …, "rssBeforeKiB": n, "rssPeakKiB": n} or {"error": "message"}.
+ * Warnings are logged to stderr.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseReference } from '../../src/reference/reference.js';
+import { createLogger } from '../../src/log.js';
 import { RegistryClient } from '../../src/registry/index.js';
 
 const args = JSON.parse(process.argv[2] ?? '{}') as { op: 'copy' | 'resolve'; src: string; dst?: string; insecure?: string[] };
-const client = new RegistryClient({ insecureRegistries: args.insecure ?? [] });
+const client = new RegistryClient({ insecureRegistries: args.insecure ?? [], logger: createLogger({ level: 'warn' }) });
 try {
   // Warm up (modules, TLS, undici) so the baseline excludes one-off start-up allocations.
   await client.resolve(parseReference(args.src));
