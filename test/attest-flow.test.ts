@@ -219,6 +219,27 @@ describe('failures', () => {
     }
   });
 
+  test('passing trouble is retried: attestor 503, KMS 503, Grafeas 429; a create is never sent twice', async () => {
+    env.fake.faults.push(
+      { method: 'GET', path: /attestors/, status: 503, times: 1 },
+      { method: 'POST', path: /:asymmetricSign$/, status: 503, times: 1 },
+      { method: 'POST', path: /\/occurrences$/, status: 429, times: 1 },
+    );
+    const image = digestRef('gcr.io/p/flaky', 'flaky');
+    const from = env.fake.requests.length;
+    assert.deepEqual((await attestImages([image], env.config())).created, [image]);
+    assert.equal(signs(from).length, 2);
+    assert.equal(creates(from).length, 2); // the 429 was refused, then one create
+    assert.equal(env.fake.occurrences.filter((o) => o.resourceUri === image).length, 1);
+
+    env.fake.faults.push({ method: 'POST', path: /\/occurrences$/, status: 503, times: 1 });
+    const other = digestRef('gcr.io/p/flaky-create', 'flaky-create');
+    const from2 = env.fake.requests.length;
+    const err = await rejection(attestImages([other], env.config()));
+    assert.match(err.message, /create ATTESTATION occurrence for .*: HTTP 503 .*UNAVAILABLE injected failure for \/v1\/projects\/p\/occurrences$/);
+    assert.equal(creates(from2).length, 1);
+  });
+
   test('a 503 that lasts fails that image only, after the retries; the others are attested', async () => {
     const [bad, good] = [digestRef('gcr.io/p/half-bad', 'h1'), digestRef('gcr.io/p/half-good', 'h2')];
     env.fake.faults.push({ method: 'GET', path: /\/occurrences$/, query: /half-bad/, status: 503 });
