@@ -8,10 +8,10 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { attestImages } from '../src/attest/index.js';
-import { AggregateReimageError, ReimageError } from '../src/errors.js';
+import { AggregateReimageError } from '../src/errors.js';
 import type { Occurrence } from '../src/gcp/grafeas.js';
 import { type TestKey, attestorPublicKey, testKey } from './attest/keys.js';
-import { ATTESTOR, KMS_KEY_ID, KMS_VERSION, NOTE, type Env, digestRef, startEnv } from './attest/setup.js';
+import { ATTESTOR, KMS_KEY_ID, KMS_VERSION, NOTE, type Env, digestRef, rejection, startEnv } from './attest/setup.js';
 
 let env: Env;
 let key: TestKey;
@@ -51,13 +51,6 @@ function signed(payload: string, by: TestKey, keyId = KMS_KEY_ID): Occurrence['a
 function gcloudPayloadText(image: string): string {
   const [repo, digest] = image.split('@');
   return `${JSON.stringify({ critical: { identity: { 'docker-reference': repo }, image: { 'docker-manifest-digest': digest }, type: 'Google cloud binauthz container signature' } }, null, 2)}\n`;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ReimageError> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
-  assert.ok(err instanceof ReimageError, `expected a ReimageError, got ${String(err)}`);
-  assert.equal(err.exitCode, 1);
-  return err;
 }
 
 describe('idempotence', () => {

@@ -2,11 +2,13 @@
  * Shared set-up for the attestation tests: a fake GCP, a token file, an attestor on the fake, and
  * AttestConfig built through the real flag path.
  */
+import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AttestConfig, type AttestFlagValues, attestConfigFromFlags } from '../../src/attest/index.js';
+import { ReimageError } from '../../src/errors.js';
 import { createLogger } from '../../src/log.js';
 import { type FakeGcp, startFakeGcp } from './fake-gcp.js';
 
@@ -21,6 +23,14 @@ export const FAST_RETRY = { attempts: 4, baseDelayMs: 1, maxDelayMs: 5 } as cons
 /** A digest reference with a digest derived from `seed`. */
 export function digestRef(repo: string, seed: string): string {
   return `${repo}@sha256:${createHash('sha256').update(seed).digest('hex')}`;
+}
+
+/** The error `promise` rejects with, which must be a ReimageError with exit status 1. */
+export async function rejection(promise: Promise<unknown>): Promise<ReimageError> {
+  const err = await promise.then(() => undefined, (e: unknown) => e);
+  assert.ok(err instanceof ReimageError, `expected a ReimageError, got ${String(err)}`);
+  assert.equal(err.exitCode, 1);
+  return err;
 }
 
 export interface Env {
