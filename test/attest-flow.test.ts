@@ -8,10 +8,10 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { attestImages } from '../src/attest/index.js';
-import { AggregateReimageError, ReimageError } from '../src/errors.js';
+import { AggregateReimageError } from '../src/errors.js';
 import type { Occurrence } from '../src/gcp/grafeas.js';
 import { type TestKey, attestorPublicKey, testKey } from './attest/keys.js';
-import { ATTESTOR, KMS_KEY_ID, KMS_VERSION, NOTE, type Env, digestRef, startEnv } from './attest/setup.js';
+import { ATTESTOR, KMS_KEY_ID, KMS_VERSION, NOTE, type Env, digestRef, rejection, startEnv } from './attest/setup.js';
 
 let env: Env;
 let key: TestKey;
@@ -53,13 +53,6 @@ function gcloudPayloadText(image: string): string {
   return `${JSON.stringify({ critical: { identity: { 'docker-reference': repo }, image: { 'docker-manifest-digest': digest }, type: 'Google cloud binauthz container signature' } }, null, 2)}\n`;
 }
 
-async function rejection(promise: Promise<unknown>): Promise<ReimageError> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
-  assert.ok(err instanceof ReimageError, `expected a ReimageError, got ${String(err)}`);
-  assert.equal(err.exitCode, 1);
-  return err;
-}
-
 describe('idempotence', () => {
   test('an image attested before is skipped, and the user is told', async () => {
     const image = digestRef('gcr.io/p/again', 'again');
@@ -87,8 +80,20 @@ describe('idempotence', () => {
 
     assert.deepEqual(summary.skipped, [image]);
     assert.deepEqual(creates(from), []);
-    const list = env.fake.requests.slice(from).find((r) => r.method === 'GET' && r.path === '/v1/projects/p/occurrences');
-    assert.equal(list?.query.get('filter'), `kind = "ATTESTATION" AND has_suffix(resourceUrl, "${image}")`);
+    // The documented filter, once per resource URI form: gcloud's (no scheme), then the Go tool's.
+    const lists = env.fake.requests.slice(from).filter((r) => r.method === 'GET' && r.path === '/v1/projects/p/occurrences');
+    assert.deepEqual(lists.map((r) => r.query.get('filter')), [
+      `kind="ATTESTATION" AND resourceUrl="${image}"`,
+      `kind="ATTESTATION" AND resourceUrl="https://${image}"`,
+    ]);
+  });
+
+  test('an attestation found under the plain resource URI needs no second lookup', async () => {
+    const image = digestRef('gcr.io/p/one-lookup', 'one');
+    storeOccurrence('plain', { resourceUri: image, attestation: signed(gcloudPayloadText(image), key) });
+    const from = env.fake.requests.length;
+    assert.deepEqual((await attestImages([image], env.config())).skipped, [image]);
+    assert.deepEqual(requestsSince(from), [`GET /v1/${ATTESTOR}`, 'GET /v1/projects/p/occurrences']);
   });
 
   const invalidCases: Array<[string, (image: string) => Partial<Occurrence>]> = [
@@ -207,13 +212,41 @@ describe('failures', () => {
     }
   });
 
-  test('a 503 for one image fails that image only; the others are attested', async () => {
-    env.fake.faults.push({ method: 'GET', path: /\/occurrences$/, status: 503, times: 1 });
-    const fresh = [digestRef('gcr.io/p/half-1', 'h1'), digestRef('gcr.io/p/half-2', 'h2')];
+  test('passing trouble is retried: attestor 503, KMS 503, Grafeas 429; a create is never sent twice', async () => {
+    env.fake.faults.push(
+      { method: 'GET', path: /attestors/, status: 503, times: 1 },
+      { method: 'POST', path: /:asymmetricSign$/, status: 503, times: 1 },
+      { method: 'POST', path: /\/occurrences$/, status: 429, times: 1 },
+    );
+    const image = digestRef('gcr.io/p/flaky', 'flaky');
     const from = env.fake.requests.length;
-    const err = await rejection(attestImages(fresh, env.config()));
-    assert.match(err.message, /failed for 1 of 2 image\(s\):\n {2}- gcr\.io\/p\/half-\d@sha256:[0-9a-f]{64}: list occurrences .*: HTTP 503 .*UNAVAILABLE/);
-    assert.equal(creates(from).length, 1);
+    assert.deepEqual((await attestImages([image], env.config())).created, [image]);
+    assert.equal(signs(from).length, 2);
+    assert.equal(creates(from).length, 2); // the 429 was refused, then one create
+    assert.equal(env.fake.occurrences.filter((o) => o.resourceUri === image).length, 1);
+
+    env.fake.faults.push({ method: 'POST', path: /\/occurrences$/, status: 503, times: 1 });
+    const other = digestRef('gcr.io/p/flaky-create', 'flaky-create');
+    const from2 = env.fake.requests.length;
+    const err = await rejection(attestImages([other], env.config()));
+    assert.match(err.message, /create ATTESTATION occurrence for .*: HTTP 503 .*UNAVAILABLE injected failure for \/v1\/projects\/p\/occurrences$/);
+    assert.equal(creates(from2).length, 1);
+  });
+
+  test('a 503 that lasts fails that image only, after the retries; the others are attested', async () => {
+    const [bad, good] = [digestRef('gcr.io/p/half-bad', 'h1'), digestRef('gcr.io/p/half-good', 'h2')];
+    env.fake.faults.push({ method: 'GET', path: /\/occurrences$/, query: /half-bad/, status: 503 });
+    const from = env.fake.requests.length;
+    const err = await rejection(attestImages([bad, good], env.config()));
+    assert.equal(
+      err.message,
+      `Binary Authorization attestation for ${ATTESTOR} failed for 1 of 2 image(s):\n  - ${bad}: list occurrences (kind="ATTESTATION" AND resourceUrl="${bad}"): ` +
+        `HTTP 503 from ${env.fake.url}/v1/projects/p/occurrences?filter=${encodeURIComponent(`kind="ATTESTATION" AND resourceUrl="${bad}"`).replaceAll('%20', '+')}&pageSize=1000: ` +
+        'UNAVAILABLE injected failure for /v1/projects/p/occurrences (gave up after 4 tries)',
+    );
+    assert.equal(requestsSince(from).filter((r) => r === 'GET /v1/projects/p/occurrences').length, 4 + 2);
+    assert.deepEqual(creates(from), ['POST /v1/projects/p/occurrences']);
+    assert.equal(env.fake.occurrences.at(-1)?.resourceUri, good);
   });
 
   test('the attestor cannot be read (403, 404): the error names the attestor', async () => {
@@ -283,8 +316,19 @@ describe('failures', () => {
       const from = env.fake.requests.length;
       const err = await rejection(attestImages([digestRef('gcr.io/p/crc', what)], env.config()));
       assert.match(err.message, message);
-      assert.match(err.message, /corrupted in transit/);
+      assert.match(err.message, /, 3 times; the requests or responses were corrupted in transit$/);
+      assert.equal(signs(from).length, 3);
       assert.equal(creates(from).length, 0);
     });
   }
+
+  test('KMS integrity: one corrupted answer is signed again and the attestation is made', async () => {
+    let corrupt = 1;
+    env.fake.tamperKms = (r) => (corrupt-- > 0 ? { ...r, signatureCrc32c: '1' } : r);
+    const image = digestRef('gcr.io/p/crc-once', 'once');
+    const from = env.fake.requests.length;
+    assert.deepEqual((await attestImages([image], env.config())).created, [image]);
+    assert.equal(signs(from).length, 2);
+    assert.equal(creates(from).length, 1);
+  });
 });

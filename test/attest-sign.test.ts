@@ -9,6 +9,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { SIGNATURE_ALGORITHM_NAMES } from '../src/attest/algorithms.js';
+import { crc32c } from '../src/attest/crc32c.js';
 import { attestImages } from '../src/attest/index.js';
 import type { Occurrence } from '../src/gcp/grafeas.js';
 import { GCLOUD, gcloudCreateAttestation } from './attest/gcloud.js';
@@ -88,9 +89,9 @@ describe('Cloud KMS signing', () => {
       const sign = env.fake.requestsTo('POST', /:asymmetricSign$/).at(-1);
       assert.equal(sign?.path, `/v1/${KMS_VERSION}:asymmetricSign`);
       const payload = Buffer.from(occurrence?.attestation?.serializedPayload ?? '', 'base64');
-      const digest = createHash(key.algorithm.hash).update(payload).digest('base64');
-      assert.deepEqual((sign?.body as { digest: unknown }).digest, { [key.algorithm.hash]: digest });
-      assert.match(String((sign?.body as { digestCrc32c: unknown }).digestCrc32c), /^\d+$/);
+      const digest = createHash(key.algorithm.hash).update(payload).digest();
+      // The KMS REST shape: digest.<sha256|sha384|sha512> in base64, digestCrc32c as an int64 string.
+      assert.deepEqual(sign?.body, { digest: { [key.algorithm.hash]: digest.toString('base64') }, digestCrc32c: String(crc32c(digest)) });
       assert.equal(sign?.authorization, 'Bearer test-token');
     });
   }
@@ -140,7 +141,8 @@ describe('the occurrence is the one gcloud sends', { skip: GCLOUD ? false : 'gcl
       const image = digestRef('us-docker.pkg.dev/p/repo/app', c.what);
       const from = env.fake.requests.length;
       await attestImages([image], env.config(flags));
-      const [ours] = createdSince(from);
+      const ourRequest = env.fake.requestsTo('POST', /\/occurrences$/).find((r) => env.fake.requests.indexOf(r) >= from);
+      const ours = ourRequest?.body as Occurrence | undefined;
       assert.ok(ours);
 
       const gcloudFrom = env.fake.requests.length;
@@ -153,7 +155,10 @@ describe('the occurrence is the one gcloud sends', { skip: GCLOUD ? false : 'gcl
       });
       const gcloudRequests = env.fake.requests.slice(gcloudFrom);
       assert.deepEqual(gcloudRequests.map((r) => `${r.method} ${r.path}`), [`GET /v1/${ATTESTOR}`, `POST /v1/projects/${PROJECT}/occurrences`]);
+      // The same JSON, down to key order and base64 alphabet; only insignificant whitespace differs
+      // (gcloud's Python writes ", " and ": ").
       assert.deepEqual(ours, gcloudRequests[1]?.body);
+      assert.equal(ourRequest?.raw, JSON.stringify(JSON.parse(gcloudRequests[1]?.raw ?? 'null')));
     });
   }
 });

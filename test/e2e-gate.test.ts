@@ -4,7 +4,7 @@
  * fake of the Google Cloud APIs.
  */
 import assert from 'node:assert/strict';
-import { createPublicKey, verify } from 'node:crypto';
+import { constants, createPublicKey, verify } from 'node:crypto';
 import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -192,9 +192,50 @@ describe('vulnerability gate and attestations through the CLI', () => {
       gcp.faults.length = 0;
       assert.equal(r.code, 1, r.stderr);
       assert.equal(r.stdout, '');
-      assert.match(r.stderr, /403/);
-      assert.match(r.stderr, new RegExp(final('app').replaceAll('.', '\\.')));
-      assert.match(r.stderr, new RegExp(final('db').replaceAll('.', '\\.')));
+      assert.match(r.stderr, new RegExp(`Binary Authorization attestation for ${ATTESTOR} failed for 2 of 2 image\\(s\\)`));
+      for (const image of [final('app'), final('db')]) {
+        assert.ok(r.stderr.includes(`- ${image}: create ATTESTATION occurrence for ${image}: HTTP 403 from ${gcp.url}/v1/projects/p/occurrences: PERMISSION_DENIED`), r.stderr);
+      }
+    });
+
+    it('-dryrun creates nothing and shows each payload it would sign', async () => {
+      gcp.occurrences.length = 0;
+      const from = gcp.requests.length;
+      const r = await runReimage([...attestArgs(), '-dryrun'], '', env);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, '');
+      assert.deepEqual(gcp.requestsTo('POST', /occurrences$/).filter((q) => gcp.requests.indexOf(q) >= from), []);
+      assert.equal(gcp.occurrences.length, 0);
+      for (const name of ['app', 'db'] as const) {
+        const [repo, digest] = final(name).split('@');
+        assert.ok(r.stderr.includes(`dry run: would attest ${final(name)} for ${ATTESTOR} in projects/p, signing with key file ${keyFile} (public key kid-1, ECDSA_P256_SHA256) this payload:\n` +
+          `{\n  "critical": {\n    "identity": {\n      "docker-reference": "${repo}"\n    },\n    "image": {\n      "docker-manifest-digest": "${digest}"\n    },\n` +
+          '    "type": "Google cloud binauthz container signature"\n  }\n}\n'), r.stderr);
+      }
+      assert.match(r.stderr, /0 created, 0 already present, 2 would be created \(dry run\)/);
+    });
+
+    it('signs with Cloud KMS through -gcp-kms-endpoint, by default with the attestor\'s first key', async () => {
+      const kmsAttestor = 'projects/p/attestors/kms';
+      const version = 'projects/p/locations/global/keyRings/r/cryptoKeys/k/cryptoKeyVersions/2';
+      const key = await testKey('RSA_SIGN_PSS_2048_SHA256');
+      await gcp.addKmsKey(version, key);
+      gcp.attestors.set(kmsAttestor, { name: kmsAttestor, userOwnedGrafeasNote: { noteReference: NOTE, publicKeys: [attestorPublicKey(`//cloudkms.googleapis.com/v1/${version}`, key)] } });
+      gcp.occurrences.length = 0;
+      const r = await runReimage([
+        '-mappings-only', '-static-json-mappings-img', `${regs.dst.host}/reimage/mappings:1`,
+        '-binauthz-attestor', kmsAttestor, '-binauthz-endpoint', gcp.url, '-grafeas-endpoint', gcp.url, '-gcp-kms-endpoint', gcp.url,
+        '-gcp-access-token-file', tokenFile,
+      ], '', env);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /2 created, 0 already present/);
+      assert.equal(gcp.requestsTo('POST', new RegExp(`^/v1/${version}:asymmetricSign$`)).length, 2);
+      for (const o of gcp.occurrences) {
+        const payload = Buffer.from(o.attestation!.serializedPayload!, 'base64url');
+        const signature = o.attestation!.signatures![0]!;
+        assert.equal(signature.publicKeyId, `//cloudkms.googleapis.com/v1/${version}`);
+        assert.ok(verify('sha256', payload, { key: key.publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, Buffer.from(signature.signature!, 'base64url')));
+      }
     });
   });
 });

@@ -42,13 +42,17 @@ export async function attestImages(images: readonly string[], config: AttestConf
   if (errors.length > 0) throw failure(config, errors, images.length);
   if (targets.size === 0) return summary;
 
-  const attestor = await fetchAttestor(config.tokens, config.binauthzEndpoint, config.attestor);
-  const signing = resolveSigningKey(attestor, config.signing, { tokens: config.tokens, endpoint: config.kmsEndpoint });
+  const attestor = await fetchAttestor(config.tokens, config.binauthzEndpoint, config.attestor, config.retry);
+  const signing = resolveSigningKey(attestor, config.signing, {
+    tokens: config.tokens,
+    endpoint: config.kmsEndpoint,
+    ...(config.retry && { retry: config.retry }),
+  });
   const run: Run = {
     config,
     attestor,
     signing,
-    grafeas: new GrafeasClient(config.tokens, config.grafeasEndpoint),
+    grafeas: new GrafeasClient(config.tokens, config.grafeasEndpoint, config.retry),
     parent: config.grafeasParent ?? attestor.name.split('/attestors/')[0] ?? '',
     summary,
   };

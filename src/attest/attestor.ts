@@ -5,7 +5,7 @@
 import { type KeyObject, createPublicKey } from 'node:crypto';
 import { ReimageError } from '../errors.js';
 import type { AccessTokenSource } from '../gcp/access-token.js';
-import { apiUrl, gcpJson } from '../gcp/rest.js';
+import { type RetryPolicy, apiUrl, gcpJson } from '../gcp/rest.js';
 import { type SignatureAlgorithm, keyMismatch, signatureAlgorithm } from './algorithms.js';
 
 export const DEFAULT_BINAUTHZ_ENDPOINT = 'https://binaryauthorization.googleapis.com';
@@ -45,9 +45,10 @@ export interface Attestor {
 
 export class AttestorError extends ReimageError {}
 
-export async function fetchAttestor(tokens: AccessTokenSource, endpoint: string, name: string): Promise<Attestor> {
+export async function fetchAttestor(tokens: AccessTokenSource, endpoint: string, name: string, retry?: RetryPolicy): Promise<Attestor> {
   const resource = await gcpJson<AttestorResource>(tokens, apiUrl(endpoint, `v1/${name}`), {
     operation: `get Binary Authorization attestor ${name}`,
+    ...(retry && { retry }),
   });
   const note = resource.userOwnedGrafeasNote;
   if (!note?.noteReference) {

@@ -6,6 +6,7 @@ import { type KeyObject, createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { UsageError, errorMessage } from '../errors.js';
 import { type AccessTokenSource, accessTokenSource } from '../gcp/access-token.js';
+import type { RetryPolicy } from '../gcp/rest.js';
 import type { Logger } from '../log.js';
 import { describeKey } from './algorithms.js';
 import { kmsKeyVersionName } from './kms-signer.js';
@@ -40,6 +41,8 @@ export interface AttestConfig {
   readonly logger: Logger;
   /** Images attested at once. */
   readonly concurrency: number;
+  /** Retries of Google API calls; default: DEFAULT_GCP_RETRY. */
+  readonly retry?: RetryPolicy;
 }
 
 export const DEFAULT_ATTEST_CONCURRENCY = 8;

@@ -50,8 +50,10 @@ export interface ExistingAttestations {
 }
 
 /**
- * The image's attestations for the attestor's note. Occurrences written with an "https://"
- * resourceUri (as the Go reimage does) count too.
+ * The image's attestations for the attestor's note. reimage and gcloud write the resourceUri
+ * without a scheme, the Go reimage with "https://": both count. Each form is looked up with the
+ * filter Container Analysis documents (kind and resourceUrl equality); the "https://" one only when
+ * the first holds no attestation that verifies.
  */
 export async function existingAttestations(
   grafeas: GrafeasClient,
@@ -59,18 +61,17 @@ export async function existingAttestations(
   attestor: Attestor,
   image: DigestImage,
 ): Promise<ExistingAttestations> {
-  // has_suffix is what gcloud uses to match either form; the exact checks follow below.
-  const filter = `kind = "ATTESTATION" AND has_suffix(resourceUrl, "${image.ref}")`;
-  const occurrences = (await grafeas.listOccurrences(parent, filter)).filter(
-    (o) =>
-      o.kind === 'ATTESTATION' &&
-      o.noteName === attestor.noteReference &&
-      (o.resourceUri === image.ref || o.resourceUri === `https://${image.ref}`),
-  );
-  const verified: Occurrence[] = [];
   const invalid: Occurrence[] = [];
-  for (const o of occurrences) (verifies(o, attestor, image.digest) ? verified : invalid).push(o);
-  return { verified: verified[0], invalid };
+  for (const resourceUrl of [image.ref, `https://${image.ref}`]) {
+    const listed = await grafeas.listOccurrences(parent, `kind="ATTESTATION" AND resourceUrl="${resourceUrl}"`);
+    // The server filters; checking again costs nothing and keeps other notes out.
+    for (const o of listed) {
+      if (o.kind !== 'ATTESTATION' || o.noteName !== attestor.noteReference || o.resourceUri !== resourceUrl) continue;
+      if (verifies(o, attestor, image.digest)) return { verified: o, invalid };
+      invalid.push(o);
+    }
+  }
+  return { invalid };
 }
 
 function verifies(occurrence: Occurrence, attestor: Attestor, digest: string): boolean {

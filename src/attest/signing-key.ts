@@ -5,6 +5,7 @@
 import { type KeyObject, createPublicKey } from 'node:crypto';
 import { ReimageError } from '../errors.js';
 import type { AccessTokenSource } from '../gcp/access-token.js';
+import type { RetryPolicy } from '../gcp/rest.js';
 import type { Attestor, AttestorKey } from './attestor.js';
 import { KMS_KEY_ID_PREFIX, kmsKeyVersionName, kmsSigner } from './kms-signer.js';
 import { localKeySigner } from './local-signer.js';
@@ -37,7 +38,7 @@ export class SigningKeyError extends ReimageError {}
 export function resolveSigningKey(
   attestor: Attestor,
   spec: SigningSpec,
-  kms: { tokens: AccessTokenSource; endpoint: string },
+  kms: { tokens: AccessTokenSource; endpoint: string; retry?: RetryPolicy },
 ): SigningKey {
   if (spec.kind === 'local') {
     const signer = localKeySigner(spec.privateKey, spec.path);
@@ -63,7 +64,7 @@ export function resolveSigningKey(
     );
   }
   const keyId = spec.keyId ?? `${KMS_KEY_ID_PREFIX}${keyVersion}`;
-  return { signer: kmsSigner(kms.tokens, kms.endpoint, keyVersion), key: attestorKey(attestor, keyId) };
+  return { signer: kmsSigner(kms.tokens, kms.endpoint, keyVersion, kms.retry), key: attestorKey(attestor, keyId) };
 }
 
 function attestorKey(attestor: Attestor, id: string): AttestorKey {

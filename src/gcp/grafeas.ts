@@ -3,7 +3,7 @@
  * (following nextPageToken) and create one. Shapes follow grafeas.swagger.json.
  */
 import type { AccessTokenSource } from './access-token.js';
-import { apiUrl, gcpJson } from './rest.js';
+import { type RetryPolicy, apiUrl, gcpJson } from './rest.js';
 
 export const DEFAULT_GRAFEAS_ENDPOINT = 'https://containeranalysis.googleapis.com';
 
@@ -29,6 +29,7 @@ export class GrafeasClient {
   constructor(
     private readonly tokens: AccessTokenSource,
     private readonly endpoint: string = DEFAULT_GRAFEAS_ENDPOINT,
+    private readonly retry?: RetryPolicy,
   ) {}
 
   /** All occurrences under parent ("projects/p") matching filter, across every page. */
@@ -41,7 +42,7 @@ export class GrafeasClient {
       const page = await gcpJson<{ occurrences?: Occurrence[]; nextPageToken?: string }>(
         this.tokens,
         apiUrl(this.endpoint, `v1/${parent}/occurrences`, query),
-        { operation: `list occurrences (${filter})`, ...(signal && { signal }) },
+        { operation: `list occurrences (${filter})`, ...(signal && { signal }), ...(this.retry && { retry: this.retry }) },
       );
       out.push(...(page.occurrences ?? []));
       pageToken = page.nextPageToken ?? '';
@@ -55,6 +56,7 @@ export class GrafeasClient {
       method: 'POST',
       body: occurrence,
       ...(signal && { signal }),
+      ...(this.retry && { retry: this.retry }),
     });
   }
 }

@@ -1,8 +1,17 @@
 /**
- * JSON over HTTPS to Google Cloud REST APIs, with the API's error body in the message.
+ * JSON over HTTPS to Google Cloud REST APIs, with the API's error body in the message, and bounded
+ * retries with backoff where Google's own clients retry: rate limiting (429) for every call, and
+ * server trouble (5xx) and network errors only for calls that are safe to repeat.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ReimageError, errorMessage } from '../errors.js';
+import { type RetryPolicy, isRetryableStatus, retryDelayMs } from '../registry/transport.js';
 import type { AccessTokenSource } from './access-token.js';
+
+export type { RetryPolicy } from '../registry/transport.js';
+
+/** Four tries over about 3.5 s; a Retry-After from the server wins, up to 10 s. */
+export const DEFAULT_GCP_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 500, maxDelayMs: 10_000 };
 
 export class GcpApiError extends ReimageError {
   constructor(
@@ -10,8 +19,13 @@ export class GcpApiError extends ReimageError {
     readonly url: string,
     readonly status: number,
     readonly detail: string,
+    /** How many requests were sent before giving up. */
+    readonly attempts = 1,
   ) {
-    super(`${operation}: ${status === 0 ? '' : `HTTP ${status} `}from ${url}${detail ? `: ${detail}` : ''}`);
+    super(
+      `${operation}: ${status === 0 ? '' : `HTTP ${status} `}from ${url}${detail ? `: ${detail}` : ''}` +
+        (attempts > 1 ? ` (gave up after ${attempts} tries)` : ''),
+    );
   }
 }
 
@@ -20,42 +34,71 @@ export interface GcpRequest {
   method?: 'GET' | 'POST';
   body?: unknown;
   signal?: AbortSignal;
+  /**
+   * Whether sending the request twice does no harm (default: GET only). Only such requests are
+   * retried after a 5xx or a network error, where the first may have taken effect.
+   */
+  idempotent?: boolean;
+  /** Default: DEFAULT_GCP_RETRY. */
+  retry?: RetryPolicy;
 }
 
 export async function gcpJson<T>(tokens: AccessTokenSource, url: string, req: GcpRequest): Promise<T> {
-  const headers: Record<string, string> = {
-    authorization: `Bearer ${await tokens.token()}`,
-    accept: 'application/json',
-  };
-  if (req.body !== undefined) headers['content-type'] = 'application/json';
-  let res: Response;
-  try {
-    res = await fetch(url, {
-      method: req.method ?? 'GET',
-      headers,
-      ...(req.body !== undefined && { body: JSON.stringify(req.body) }),
-      ...(req.signal && { signal: req.signal }),
-    });
-  } catch (err) {
-    if (req.signal?.aborted) throw req.signal.reason ?? err;
-    throw new GcpApiError(req.operation, url, 0, errorMessage(err));
-  }
-  const text = await res.text();
-  if (!res.ok) {
-    let detail = text.trim().slice(0, 500);
+  const method = req.method ?? 'GET';
+  const idempotent = req.idempotent ?? method === 'GET';
+  const policy = req.retry ?? DEFAULT_GCP_RETRY;
+  for (let attempt = 1; ; attempt++) {
+    const last = attempt >= policy.attempts;
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${await tokens.token()}`,
+      accept: 'application/json',
+    };
+    if (req.body !== undefined) headers['content-type'] = 'application/json';
+    let res: Response;
     try {
-      // Google's error shape: {"error":{"code":403,"message":"...","status":"PERMISSION_DENIED"}}
-      const body = JSON.parse(text) as { error?: { message?: string; status?: string } };
-      if (body.error?.message) detail = `${body.error.status ?? ''} ${body.error.message}`.trim();
-    } catch {
-      // not JSON: keep the text
+      res = await fetch(url, {
+        method,
+        headers,
+        ...(req.body !== undefined && { body: JSON.stringify(req.body) }),
+        ...(req.signal && { signal: req.signal }),
+      });
+    } catch (err) {
+      if (req.signal?.aborted) throw req.signal.reason ?? err;
+      if (last || !idempotent) throw new GcpApiError(req.operation, url, 0, errorMessage(err), attempt);
+      await pause(attempt, undefined, policy, req.signal);
+      continue;
     }
-    throw new GcpApiError(req.operation, url, res.status, detail);
+    const text = await res.text();
+    if (res.ok) {
+      try {
+        return (text === '' ? {} : JSON.parse(text)) as T;
+      } catch {
+        throw new GcpApiError(req.operation, url, res.status, 'response is not JSON', attempt);
+      }
+    }
+    // 429 means the request was refused before it did anything, so even a create may repeat it.
+    const retryable = res.status === 429 || (idempotent && isRetryableStatus(res.status));
+    if (last || !retryable) throw new GcpApiError(req.operation, url, res.status, errorDetail(text), attempt);
+    await pause(attempt, res.headers.get('retry-after'), policy, req.signal);
   }
+}
+
+/** Google's error shape: {"error":{"code":403,"message":"...","status":"PERMISSION_DENIED"}}. */
+function errorDetail(text: string): string {
   try {
-    return (text === '' ? {} : JSON.parse(text)) as T;
+    const body = JSON.parse(text) as { error?: { message?: string; status?: string } };
+    if (body.error?.message) return `${body.error.status ?? ''} ${body.error.message}`.trim();
   } catch {
-    throw new GcpApiError(req.operation, url, res.status, 'response is not JSON');
+    // not JSON: keep the text
+  }
+  return text.trim().slice(0, 500);
+}
+
+async function pause(attempt: number, retryAfter: string | null | undefined, policy: RetryPolicy, signal: AbortSignal | undefined): Promise<void> {
+  try {
+    await sleep(retryDelayMs(attempt, retryAfter, policy), undefined, signal ? { signal } : {});
+  } catch (err) {
+    throw signal?.reason ?? err;
   }
 }
 

@@ -20,6 +20,8 @@ export interface RecordedRequest {
   path: string;
   query: URLSearchParams;
   authorization: string;
+  /** The body as sent, byte for byte. */
+  raw: string;
   body: unknown;
 }
 
@@ -27,9 +29,13 @@ export interface Fault {
   method: string;
   /** Matches the request path (no query). */
   path: RegExp;
+  /** Matches the decoded query string too, when given. */
+  query?: RegExp;
   status: number;
   /** How many times to fail; default: always. */
   times?: number;
+  /** A Retry-After header to send with the failure. */
+  retryAfter?: string;
 }
 
 export interface FakeGcp {
@@ -53,8 +59,8 @@ export interface FakeGcp {
   close(): Promise<void>;
 }
 
-const googleError = (res: ServerResponse, code: number, status: string, message: string) => {
-  res.writeHead(code, { 'content-type': 'application/json' });
+const googleError = (res: ServerResponse, code: number, status: string, message: string, headers: Record<string, string> = {}) => {
+  res.writeHead(code, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify({ error: { code, message, status } }));
 };
 
@@ -97,12 +103,14 @@ export async function startFakeGcp(): Promise<FakeGcp> {
     const url = new URL(req.url ?? '/', 'http://fake');
     const path = decodeURIComponent(url.pathname);
     const method = req.method ?? 'GET';
-    requests.push({ method, path, query: url.searchParams, authorization: req.headers.authorization ?? '', body: raw ? JSON.parse(raw) : undefined });
+    requests.push({ method, path, query: url.searchParams, authorization: req.headers.authorization ?? '', raw, body: raw ? JSON.parse(raw) : undefined });
 
-    const fault = faults.find((f) => f.method === method && f.path.test(path) && (f.times ?? 1) > 0);
+    const query = decodeURIComponent(url.search);
+    const fault = faults.find((f) => f.method === method && f.path.test(path) && (f.query?.test(query) ?? true) && (f.times ?? 1) > 0);
     if (fault) {
       if (fault.times !== undefined) fault.times--;
-      googleError(res, fault.status, STATUS_NAMES[fault.status] ?? 'UNKNOWN', `injected failure for ${path}`);
+      googleError(res, fault.status, STATUS_NAMES[fault.status] ?? 'UNKNOWN', `injected failure for ${path}`,
+        fault.retryAfter === undefined ? {} : { 'retry-after': fault.retryAfter });
       return;
     }
     if (!/^Bearer \S+$/.test(req.headers.authorization ?? '')) {
@@ -199,26 +207,17 @@ function opensslSign(keyFile: string, key: TestKey, digest: Buffer): Promise<Buf
 }
 
 /**
- * The subset of the Grafeas filter language reimage sends: terms joined by AND, each
- * `kind = "K"`, `resourceUrl = "U"` or `has_suffix(resourceUrl, "S")`. Anything else is rejected,
- * so a change in what reimage sends shows up as a failing test.
+ * The filters Container Analysis documents for listing an image's occurrences: terms joined by
+ * AND, each `kind="K"` or `resourceUrl="U"` (optionally parenthesised). Anything else, such as the
+ * undocumented has_suffix(), is rejected, so sending it shows up as a failing test.
  */
 function occurrenceFilter(filter: string): ((o: Occurrence) => boolean) | undefined {
   const tests: Array<(o: Occurrence) => boolean> = [];
   for (const term of filter.split(/\s+AND\s+/)) {
-    let m: RegExpExecArray | null;
-    if ((m = /^\(?\s*kind\s*=\s*"([A-Z_]+)"\s*\)?$/.exec(term))) {
-      const kind = m[1];
-      tests.push((o) => o.kind === kind);
-    } else if ((m = /^\(?\s*resourceUrl\s*=\s*"([^"]+)"\s*\)?$/.exec(term))) {
-      const uri = m[1];
-      tests.push((o) => o.resourceUri === uri);
-    } else if ((m = /^has_suffix\(resourceUrl,\s*"([^"]+)"\)$/.exec(term))) {
-      const suffix = m[1] ?? '';
-      tests.push((o) => (o.resourceUri ?? '').endsWith(suffix));
-    } else {
-      return undefined;
-    }
+    const m = /^\(?\s*(kind|resourceUrl)\s*=\s*"([^"]+)"\s*\)?$/.exec(term);
+    if (!m) return undefined;
+    const [, field, value] = m;
+    tests.push(field === 'kind' ? (o) => o.kind === value : (o) => o.resourceUri === value);
   }
   return (o) => tests.every((t) => t(o));
 }

@@ -2,11 +2,13 @@
  * Shared set-up for the attestation tests: a fake GCP, a token file, an attestor on the fake, and
  * AttestConfig built through the real flag path.
  */
+import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AttestConfig, type AttestFlagValues, attestConfigFromFlags } from '../../src/attest/index.js';
+import { ReimageError } from '../../src/errors.js';
 import { createLogger } from '../../src/log.js';
 import { type FakeGcp, startFakeGcp } from './fake-gcp.js';
 
@@ -15,10 +17,20 @@ export const ATTESTOR = 'projects/p/attestors/a';
 export const NOTE = 'projects/p/notes/n';
 export const KMS_VERSION = 'projects/kp/locations/global/keyRings/r/cryptoKeys/k/cryptoKeyVersions/1';
 export const KMS_KEY_ID = `//cloudkms.googleapis.com/v1/${KMS_VERSION}`;
+/** Retries as the product makes them, without the waiting. */
+export const FAST_RETRY = { attempts: 4, baseDelayMs: 1, maxDelayMs: 5 } as const;
 
 /** A digest reference with a digest derived from `seed`. */
 export function digestRef(repo: string, seed: string): string {
   return `${repo}@sha256:${createHash('sha256').update(seed).digest('hex')}`;
+}
+
+/** The error `promise` rejects with, which must be a ReimageError with exit status 1. */
+export async function rejection(promise: Promise<unknown>): Promise<ReimageError> {
+  const err = await promise.then(() => undefined, (e: unknown) => e);
+  assert.ok(err instanceof ReimageError, `expected a ReimageError, got ${String(err)}`);
+  assert.equal(err.exitCode, 1);
+  return err;
 }
 
 export interface Env {
@@ -26,7 +38,7 @@ export interface Env {
   readonly dir: string;
   /** Everything logged (stderr lines), in order. */
   readonly logs: string[];
-  /** Config from flag values: the fake's endpoints, a token file, and `flags` on top. */
+  /** Config from flag values: the fake's endpoints, a token file, and `flags` on top; FAST_RETRY. */
   config(flags?: Partial<AttestFlagValues>): AttestConfig;
   /** Puts an attestor with these public keys on the fake. */
   setAttestor(publicKeys: unknown[], note?: string): void;
@@ -60,7 +72,7 @@ export async function startEnv(): Promise<Env> {
       };
       const config = attestConfigFromFlags(values, logger);
       if (!config) throw new Error('no attestation config');
-      return config;
+      return { ...config, retry: FAST_RETRY };
     },
     setAttestor(publicKeys, note = NOTE) {
       fake.attestors.set(ATTESTOR, {
