@@ -300,6 +300,18 @@ describe('reimage end to end against real registries', () => {
     assert.deepEqual(allProxies().flatMap((p) => p.log.filter((e) => !['GET', 'HEAD'].includes(e.method))), []);
   });
 
+  it('-ignore leaves matching images alone: not looked up, not recorded, not rewritten', async () => {
+    resetCounts();
+    const mappingsFile = path.join(dir, 'ignore.json');
+    const r = await runReimage([...baseArgs(), '-ignore', 'team/', '-write-json-mappings-file', mappingsFile], input, env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, helmStream((name) => (name.startsWith('SRC/') ? sub(name) : target(name))));
+    assert.match(r.stderr, /5 images found, 3 distinct/);
+    assert.deepEqual(Object.keys(JSON.parse(await readFile(mappingsFile, 'utf8')) as object).sort(),
+      ['bitnami/redis:7.2', 'busybox:1.36', 'docker.io/library/nginx:1.27', 'nginx:1.27']);
+    assert.deepEqual(proxies.src.log, []);
+  });
+
   it('-rename-ignore keeps matching images as written, but still checks and records them', async () => {
     const mappingsFile = path.join(dir, 'rename-ignore.json');
     const args = [...baseArgs(), '-rename-ignore', 'team/', '-write-json-mappings-file', mappingsFile];
