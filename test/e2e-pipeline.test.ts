@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { addImage, buildTestLayout, inspectRaw, pushTestImage, type TestLayout } from './harness/images.js';
 import { startProxy, type CountingProxy } from './harness/proxy.js';
 import { startRegistries, type TestRegistry } from './harness/registries.js';
-import { HELM_WRAPPER, runReimage } from './harness/run-reimage.js';
+import { BIN, HELM_WRAPPER, run, runReimage } from './harness/run-reimage.js';
 
 const sha = (s: string) => `sha256:${createHash('sha256').update(s).digest('hex')}`;
 const hex = (digest: string) => digest.slice('sha256:'.length);
@@ -203,6 +203,12 @@ describe('reimage end to end against real registries', () => {
     assert.equal(manifestHeads(proxies.src, `team/app/manifests/${digests.get('SRC/team/app:1.0')}`), 1);
     assert.equal(manifestHeads(proxies.src, 'team/worker/manifests/2'), 1);
 
+    // Each target was looked up once: the copy reuses the pipeline's answer instead of asking again.
+    for (const name of ['nginx:1.27', 'busybox:1.36', 'bitnami/redis:7.2', 'SRC/team/app:1.0', 'SRC/team/worker:2']) {
+      const [, repo, tag] = /^[^/]+\/(.+):([0-9a-f]{64})$/.exec(target(name)) ?? [];
+      assert.equal(manifestHeads(proxies.dst, `${repo}/manifests/${tag}`), 1, name);
+    }
+
     // The copies are byte-identical, indexes included, and sit at the names written.
     for (const name of ['nginx:1.27', 'busybox:1.36', 'bitnami/redis:7.2', 'SRC/team/app:1.0', 'SRC/team/worker:2']) {
       const copied = await inspectRaw(target(name).replace(proxies.dst.host, regs.dst.host));
@@ -281,14 +287,90 @@ describe('reimage end to end against real registries', () => {
     resetCounts();
     const mappingsFile = path.join(dir, 'dry.json');
     const r = await runReimage(['-dryrun', '-rules-config', rulesFile, '-registry-mirror', `docker.io=${proxies.hub.host}`,
-      '-rename-remote-path', `${proxies.dst.host}/dry`, '-write-json-mappings-file', mappingsFile], input, env);
+      '-rename-remote-path', `${proxies.dst.host}/dry`, '-write-json-mappings-file', mappingsFile,
+      '-write-json-mappings-img', `${proxies.dst.host}/reimage/mappings:dry`], input, env);
     assert.equal(r.code, 0, r.stderr);
     const nginx = digests.get('nginx:1.27') as string;
     assert.ok(r.stderr.includes(`dry run: would copy docker.io/library/nginx@${nginx} to ${proxies.dst.host}/dry/index.docker.io/library/nginx:${hex(nginx)}\n`), r.stderr);
     assert.match(r.stderr, /dry run: would write 7 mappings to .*dry\.json/);
+    assert.ok(r.stderr.includes(`dry run: would push 7 mappings as image ${proxies.dst.host}/reimage/mappings:dry\n`), r.stderr);
+    assert.equal(r.stdout, helmStream((name) => target(name).replace(`${proxies.dst.host}/imported/`, `${proxies.dst.host}/dry/`)));
     assert.match(r.stderr, /5 would be copied/);
     await assert.rejects(stat(mappingsFile), /ENOENT/);
     assert.deepEqual(allProxies().flatMap((p) => p.log.filter((e) => !['GET', 'HEAD'].includes(e.method))), []);
+  });
+
+  it('-ignore leaves matching images alone: not looked up, not recorded, not rewritten', async () => {
+    resetCounts();
+    const mappingsFile = path.join(dir, 'ignore.json');
+    const r = await runReimage([...baseArgs(), '-ignore', 'team/', '-write-json-mappings-file', mappingsFile], input, env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, helmStream((name) => (name.startsWith('SRC/') ? sub(name) : target(name))));
+    assert.match(r.stderr, /5 images found, 3 distinct/);
+    assert.deepEqual(Object.keys(JSON.parse(await readFile(mappingsFile, 'utf8')) as object).sort(),
+      ['bitnami/redis:7.2', 'busybox:1.36', 'docker.io/library/nginx:1.27', 'nginx:1.27']);
+    assert.deepEqual(proxies.src.log, []);
+  });
+
+  it('-rename-ignore keeps matching images as written, but still checks and records them', async () => {
+    const mappingsFile = path.join(dir, 'rename-ignore.json');
+    const args = [...baseArgs(), '-rename-ignore', 'team/', '-write-json-mappings-file', mappingsFile];
+    const r = await runReimage(args, input, env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, helmStream((name) => (name.startsWith('SRC/') ? sub(name) : target(name))));
+    const mappings = JSON.parse(await readFile(mappingsFile, 'utf8')) as Record<string, { tag: string; digest: string }>;
+    assert.deepEqual(mappings[sub('SRC/team/worker:2')], { tag: sub('SRC/team/worker:2'), digest: digests.get('SRC/team/worker:2') });
+    assert.deepEqual(mappings[sub('SRC/team/app@APP_DIGEST')], { tag: sub('SRC/team/app@APP_DIGEST'), digest: digests.get('SRC/team/app:1.0') });
+
+    const missing = await runReimage(args, input.replace(`${proxies.src.host}/team/worker:2`, `${proxies.src.host}/team/gone:1`), env);
+    assert.equal(missing.code, 1);
+    assert.equal(missing.stdout, '');
+    assert.match(missing.stderr, /team\/gone:1: image not found: .*team\/gone:1 does not exist\n\s+at document 5 \(Widget shop\/runner\)/);
+  });
+
+  it('-no-copy rewrites the manifests but copies nothing, warning about each missing target', async () => {
+    resetCounts();
+    const r = await runReimage([...baseArgs().slice(0, -1), `${proxies.dst.host}/nocopy`, '-no-copy'], input, env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, helmStream((name) => target(name).replace(`${proxies.dst.host}/imported/`, `${proxies.dst.host}/nocopy/`)));
+    assert.equal(r.stderr.match(/-no-copy: not copying .* to .*\/nocopy\/.*, which does not exist/g)?.length, 5, r.stderr);
+    assert.match(r.stderr, /0 copied \(0 B\), 5 not copied \(-no-copy\)/);
+    assert.deepEqual(allProxies().flatMap((p) => p.log.filter((e) => !['GET', 'HEAD'].includes(e.method))), []);
+  });
+
+  it('copies from a source registry written as an IPv6 address with a port', async () => {
+    const v6 = await startProxy(regs.src.host, { listen: '::1' });
+    try {
+      const written = `${v6.host}/team/worker:2`;
+      const pod = `kind: Pod\napiVersion: v1\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: a, image: "${written}"}\n`;
+      const r = await runReimage(baseArgs(), pod, env);
+      assert.equal(r.code, 0, r.stderr);
+      const digest = digests.get('SRC/team/worker:2') as string;
+      const port = v6.host.slice(v6.host.lastIndexOf(':') + 1);
+      const renamed = `${proxies.dst.host}/imported/0_0_0_0_0_0_0_1_${port}/team/worker:${hex(digest)}`;
+      assert.equal(r.stdout, pod.replace(written, renamed));
+      assert.equal(sha(await inspectRaw(renamed.replace(proxies.dst.host, regs.dst.host))), digest);
+    } finally {
+      await v6.stop();
+    }
+  });
+
+  it('shows a progress line on a terminal and clears it, keeping stdout clean', async () => {
+    const inFile = path.join(dir, 'tty-in.yaml');
+    const outFile = path.join(dir, 'tty-out.yaml');
+    await writeFile(inFile, input);
+    const quote = (a: string) => `'${a.replaceAll("'", `'\\''`)}'`;
+    const command = [BIN, ...baseArgs()].map(quote).join(' ') + ` < ${quote(inFile)} > ${quote(outFile)}`;
+    // util-linux script runs the command on a pseudo-terminal: its stderr is a TTY, as in a shell.
+    const tty = await run('script', ['-qec', command, '/dev/null'], env);
+    assert.equal(tty.code, 0, tty.stdout);
+    assert.match(tty.stdout, /\r\x1b\[Kreimage: checking 6\/6/);
+    assert.match(tty.stdout, /\r\x1b\[Kreimage: copying 5\/5\r\x1b\[K/);
+    assert.match(tty.stdout, /reimage: 9 images found, 6 distinct/);
+    assert.equal(await readFile(outFile, 'utf8'), helmStream(target));
+    // Without a terminal (every other test) there is no progress line.
+    const piped = await runReimage(baseArgs(), input, env);
+    assert.doesNotMatch(piped.stderr, /checking|\x1b/);
   });
 
   describe('failures: exit 1, every failing image named, nothing on stdout', () => {
@@ -324,6 +406,24 @@ describe('reimage end to end against real registries', () => {
       assert.equal(r.code, 1);
       assert.equal(r.stdout, '');
       assert.match(r.stderr, /one image, two mappings: nginx:1\.27 and docker\.io\/library\/nginx:1\.27 are the same image .* but would map to both .*\/a\/nginx:1 and .*\/b\/nginx:1/);
+    });
+
+    it('two different images written to one target', async () => {
+      const r = await runReimage([...baseArgs(), '-rename-template', '{{ .RemotePath }}/all:1'], input, env);
+      assert.equal(r.code, 1);
+      assert.equal(r.stdout, '');
+      assert.match(r.stderr, /two images, one target: \S+ \(sha256:[0-9a-f]{64}\) and \S+ \(sha256:[0-9a-f]{64}\) would both be written to .*\/imported\/all:1/);
+    });
+
+    it('images the static mappings do not name, all of them', async () => {
+      const file = path.join(dir, 'partial.json');
+      await writeFile(file, JSON.stringify({ 'nginx:1.27': { tag: target('nginx:1.27'), digest: digests.get('nginx:1.27') } }));
+      const r = await runReimage(['-rules-config', rulesFile, '-static-json-mappings-file', file], input, env);
+      assert.equal(r.code, 1);
+      assert.equal(r.stdout, '');
+      assert.match(r.stderr, /5 of 6 images failed/);
+      assert.match(r.stderr, /busybox:1\.36: busybox:1\.36 is not in the static mappings \(file .*partial\.json\)\n\s+at document 0 \(Deployment shop\/web\) \$\.spec\.template\.spec\.initContainers\[0\]\.image/);
+      assert.match(r.stderr, /team\/worker:2 is not in the static mappings/);
     });
 
     it('refuses to overwrite a tag holding another image, unless -clobber', async () => {

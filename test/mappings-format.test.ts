@@ -32,6 +32,8 @@ describe('mappings JSON', () => {
     assert.deepEqual(parseMappings(objects, 't').get('nginx'), { tag: 'r.io/nginx:1', digest: D1, ignoredCVEs: ['CVE-A'], foundCVEs: ['CVE-B'] });
     const newer = `{"nginx":{"tag":"r.io/nginx:1","digest":"${D1}","vulncheckResult":{"Ignored":[{"ID":"CVE-A","CVSS":9.8,"Risk":0,"Desc":""}],"Accepted":[{"ID":"CVE-B","CVSS":1,"Risk":0,"Desc":""}],"Rejected":null}}}`;
     assert.deepEqual(parseMappings(newer, 't').get('nginx'), { tag: 'r.io/nginx:1', digest: D1, ignoredCVEs: ['CVE-A'], foundCVEs: ['CVE-B'] });
+    const rejected = `{"nginx":{"tag":"r.io/nginx:1","digest":"${D1}","vulncheckResult":{"Ignored":null,"Accepted":[{"ID":"CVE-B","CVSS":1,"Risk":0,"Desc":""}],"Rejected":[{"ID":"CVE-C","CVSS":9,"Risk":0,"Desc":"","Reason":"above 7"}]}}}`;
+    assert.deepEqual(parseMappings(rejected, 't').get('nginx'), { tag: 'r.io/nginx:1', digest: D1, foundCVEs: ['CVE-B', 'CVE-C'] });
     const empty = `{"nginx":{"tag":"r.io/nginx:1","digest":"${D1}","vulncheckResult":{"Ignored":null,"Accepted":null,"Rejected":null}}}`;
     assert.deepEqual(parseMappings(empty, 't').get('nginx'), { tag: 'r.io/nginx:1', digest: D1 });
   });

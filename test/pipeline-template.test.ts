@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DEFAULT_RENAME_TEMPLATE } from '../src/cli/options.js';
-import { fixPortsInPath, RenameTemplate, renameFields, TemplateError } from '../src/pipeline/template.js';
+import { fixHostsInPath, RenameTemplate, renameFields, TemplateError } from '../src/pipeline/template.js';
 import { parseReference } from '../src/reference/reference.js';
 
 const HEX = 'ab'.repeat(32);
@@ -55,10 +55,20 @@ describe('rename template fields', () => {
     );
   });
 
+  it('writes an IPv6 source registry out in full, and lowercases a host, with the default template', () => {
+    const t = RenameTemplate.compile(DEFAULT_RENAME_TEMPLATE);
+    assert.equal(t.rename(fields('[::1]:5000/app:1')), `registry.example.com/imported/0_0_0_0_0_0_0_1_5000/app:${HEX}`);
+    assert.equal(t.rename(fields('[2001:DB8::1]/team/app:1')), `registry.example.com/imported/2001_db8_0_0_0_0_0_1/team/app:${HEX}`);
+    assert.equal(t.rename(fields('[::]/app:1')), `registry.example.com/imported/0_0_0_0_0_0_0_0/app:${HEX}`);
+    assert.equal(t.rename(fields('Registry.Example.COM/app:1')), `registry.example.com/imported/registry.example.com/app:${HEX}`);
+    // The target registry (first component) may itself be an IPv6 address with a port.
+    assert.equal(t.rename(fields('[::1]:5000/app:1', '[::1]:6000/mirror')), `[::1]:6000/mirror/0_0_0_0_0_0_0_1_5000/app:${HEX}`);
+  });
+
   it('keeps a port in the first component, which is the target registry', () => {
-    assert.equal(fixPortsInPath('localhost:5000/app:1'), 'localhost:5000/app:1');
-    assert.equal(fixPortsInPath(`r.io/a/h:5000/b@${DIGEST}`), `r.io/a/h_5000/b@${DIGEST}`);
-    assert.equal(fixPortsInPath('nginx:1'), 'nginx:1');
+    assert.equal(fixHostsInPath('localhost:5000/app:1'), 'localhost:5000/app:1');
+    assert.equal(fixHostsInPath(`r.io/a/h:5000/b@${DIGEST}`), `r.io/a/h_5000/b@${DIGEST}`);
+    assert.equal(fixHostsInPath('nginx:1'), 'nginx:1');
   });
 
   it('rejects output that is not a reference, naming it', () => {

@@ -12,7 +12,7 @@
 import { AggregateReimageError, ReimageError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import { formatReference, type ImageReference, parseReference, withDigest } from '../reference/reference.js';
-import { ClobberRefusedError } from '../registry/index.js';
+import { ClobberRefusedError, type CopyOptions } from '../registry/index.js';
 import { Recorder } from './recorder.js';
 import { renameFields, type RenameTemplate } from './template.js';
 
@@ -32,8 +32,11 @@ export interface ImageSite {
 export interface RegistryAccess {
   /** The digest a reference points at now, or undefined when it does not exist. */
   resolve(ref: ImageReference): Promise<{ readonly digest: string } | undefined>;
-  /** Copies `source` (a digest reference) to `target` (a tag reference). */
-  copy(source: ImageReference, target: ImageReference, options: { clobber: boolean }): Promise<{ readonly outcome: 'present' | 'copied'; readonly bytesMoved: number }>;
+  /**
+   * Copies `source` (a digest reference) to `target` (a tag reference). `knownTarget` is what a
+   * resolve of the target just answered, so the copy does not ask again.
+   */
+  copy(source: ImageReference, target: ImageReference, options: CopyOptions): Promise<{ readonly outcome: 'present' | 'copied'; readonly bytesMoved: number }>;
 }
 
 /**
@@ -57,7 +60,7 @@ export class ResolveOnce implements RegistryAccess {
     return p;
   }
 
-  copy(source: ImageReference, target: ImageReference, options: { clobber: boolean }) {
+  copy(source: ImageReference, target: ImageReference, options: CopyOptions) {
     return this.registry.copy(source, target, options);
   }
 }
@@ -298,7 +301,7 @@ export class Pipeline {
       return { kind: 'not-copied' };
     }
     logger.debug(`${verb} ${source} to ${target}`);
-    const result = await this.registry.copy(sourceRef, targetRef, { clobber });
+    const result = await this.registry.copy(sourceRef, targetRef, { clobber, knownTarget: current ?? 'missing' });
     return result.outcome === 'copied' ? { kind: 'copied', bytesMoved: result.bytesMoved } : { kind: 'present' };
   }
 }

@@ -52,7 +52,7 @@ export function renameFields(source: ImageReference, digest: string, remotePath:
   };
 }
 
-/** A rendered name that is not a valid image reference, even after the port fix-up. */
+/** A rendered name that is not a valid image reference, even after the host fix-up. */
 export class InvalidRenameError extends ReimageError {}
 
 export class RenameTemplate {
@@ -79,12 +79,12 @@ export class RenameTemplate {
   }
 
   /**
-   * The new reference for an image: the template's output with the port fix-up applied,
+   * The new reference for an image: the template's output with the host fix-up applied,
    * checked against the reference grammar.
    */
   rename(fields: RenameFields): string {
     const rendered = this.render(fields).trim();
-    const fixed = fixPortsInPath(rendered);
+    const fixed = fixHostsInPath(rendered);
     try {
       if (parseReference(fixed).digest !== undefined) {
         throw new InvalidRenameError(`rename template produced ${JSON.stringify(rendered)}: it must name a tag to copy to, not a digest`);
@@ -100,12 +100,16 @@ export class RenameTemplate {
 }
 
 /**
- * A source on a registry with a port (`localhost:5000/app`) puts `localhost:5000` into the path
- * with the default template, which no registry accepts. Every ':' in the repository path (after
- * the first component, before the tag) becomes '_': `…/localhost_5000/app:…`. The first component
- * keeps its ':', since there it is the target registry's own port.
+ * With the default template a source registry's host lands in the repository path, where a port
+ * (`localhost:5000`), an IPv6 address (`[::1]`) or capitals are not allowed; the Go tool fails
+ * there. In the repository path (after the first component, which is the target registry and
+ * keeps its own port, and before the tag) this makes such a host a valid component:
+ *   - a bracketed IPv6 address is written out in full, its groups joined by '_':
+ *     `[::1]` → `0_0_0_0_0_0_0_1` (always 8 groups, so distinct addresses stay distinct);
+ *   - every remaining ':' becomes '_': `localhost:5000` → `localhost_5000`;
+ *   - letters are lowercased (a repository path is lowercase by definition).
  */
-export function fixPortsInPath(rendered: string): string {
+export function fixHostsInPath(rendered: string): string {
   const at = rendered.indexOf('@');
   const name = at < 0 ? rendered : rendered.slice(0, at);
   const digest = at < 0 ? '' : rendered.slice(at);
@@ -114,6 +118,24 @@ export function fixPortsInPath(rendered: string): string {
   const lastSlash = name.lastIndexOf('/');
   const tagColon = name.indexOf(':', lastSlash);
   const pathEnd = tagColon < 0 ? name.length : tagColon;
-  const path = name.slice(firstSlash + 1, pathEnd).replaceAll(':', '_');
+  const path = name.slice(firstSlash + 1, pathEnd)
+    .replace(/\[([0-9A-Fa-f:]+)\]/g, (bracketed, address: string) => expandIPv6(address)?.join('_') ?? bracketed)
+    .replaceAll(':', '_')
+    .toLowerCase();
   return `${name.slice(0, firstSlash + 1)}${path}${name.slice(pathEnd)}${digest}`;
+}
+
+const IPV6_GROUPS = 8;
+
+/** The 8 groups of an IPv6 address written with or without `::`; undefined when it is not one. */
+function expandIPv6(address: string): string[] | undefined {
+  const halves = address.split('::');
+  const groups = (s: string) => (s === '' ? [] : s.split(':'));
+  const head = groups(halves[0] ?? '');
+  const tail = halves.length === 2 ? groups(halves[1] ?? '') : [];
+  const missing = IPV6_GROUPS - head.length - tail.length;
+  if (halves.length > 2 || missing < 0 || (halves.length === 1 && missing !== 0) || [...head, ...tail].some((g) => g === '' || g.length > 4)) {
+    return undefined;
+  }
+  return [...head, ...Array<string>(halves.length === 2 ? missing : 0).fill('0'), ...tail];
 }

@@ -16,6 +16,11 @@ import type { RegistrySession } from './session.js';
 export interface CopyOptions {
   /** Overwrite a target tag that holds another digest. */
   readonly clobber?: boolean;
+  /**
+   * What the caller has just learned about the target tag (its digest, or 'missing'), so the
+   * copy need not look it up again; looked up when absent.
+   */
+  readonly knownTarget?: { readonly digest: string } | 'missing';
 }
 
 export interface CopyResult {
@@ -33,7 +38,9 @@ export async function copyImage(session: RegistrySession, logger: Logger, src: I
   if (!dst.tag) throw new ReimageError(`copy target ${formatReference(dst)} must have a tag`);
   const job = new CopyJob(session, logger, { registry: src.domain, path: src.path }, { registry: dst.domain, path: dst.path });
 
-  const existing = await resolveManifest(session, job.dst, dst.tag, job.dstScopes);
+  const existing = opts.knownTarget === undefined
+    ? await resolveManifest(session, job.dst, dst.tag, job.dstScopes)
+    : opts.knownTarget === 'missing' ? undefined : opts.knownTarget;
   if (existing?.digest === src.digest) {
     logger.debug(`${formatReference(dst)} already holds ${src.digest}`);
     return { outcome: 'present', digest: src.digest, bytesMoved: 0, blobsCopied: 0, blobsMounted: 0, blobsSkipped: 0 };

@@ -46,6 +46,8 @@ export interface ProxyOptions {
   readonly dropResponseHeaders?: readonly string[];
   /** Holds each forwarded request this long, so a client's concurrent requests surely overlap. */
   readonly holdMs?: number;
+  /** The loopback address to listen on; '::1' gives a host such as "[::1]:40123". */
+  readonly listen?: '127.0.0.1' | '::1';
 }
 
 export async function startProxy(target: string, opts: ProxyOptions = {}): Promise<CountingProxy> {
@@ -89,9 +91,11 @@ export async function startProxy(target: string, opts: ProxyOptions = {}): Promi
     req.on('error', () => upstream.destroy());
     req.pipe(upstream);
   };
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const listen = opts.listen ?? '127.0.0.1';
+  await new Promise<void>((resolve) => server.listen(0, listen, resolve));
+  const port = (server.address() as AddressInfo).port;
   const proxy: CountingProxy = {
-    host: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+    host: listen === '::1' ? `[::1]:${port}` : `127.0.0.1:${port}`,
     requests,
     log,
     get maxInFlight() {

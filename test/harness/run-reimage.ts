@@ -18,6 +18,11 @@ export function runReimage(
   env: NodeJS.ProcessEnv = {},
   command = BIN,
 ): Promise<RunResult> {
+  return run(command, args, env, stdin);
+}
+
+/** Runs any command with `env` added to this process's environment. */
+export function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv = {}, stdin: string | Buffer = ''): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
