@@ -140,6 +140,15 @@ describe('vulnerability gate and attestations through the CLI', () => {
     assert.deepEqual(scanned, [`${regs.src.host}/team/app@${digests.app}`, `${regs.src.host}/team/db@${digests.db}`]);
   });
 
+  it('-vulncheck-max-risk with a grype scanner refuses by risk alone, and the report says so', async () => {
+    await fakeScannerOnPath(path.join(dir, 'bin'), 'grype', { reportFile: fixture('scanners/grype/imgs-presenter.json') });
+    const r = await runReimage([...rename(), '-vulncheck-max-risk', '50', '-vulncheck-command', 'grype -o json', '-vulncheck-format', 'grype-json'], input, env);
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /vulnerability check failed for 2 images \(limit: risk 50\):/);
+    assert.match(r.stderr, new RegExp(`${final('app').replaceAll('.', '\\.')}: 1 vulnerability above risk 50:\n +8\\.5 +CVE-1999-0002 +risk 96\\.3 +\\(rejected by risk\\)`));
+  });
+
   describe('-mappings-only attestation of a mapping image read from the registry', () => {
     let gcp: FakeGcp;
     let keyFile: string;

@@ -31,7 +31,7 @@ const ids = (vs: ReadonlyArray<{ id: string }>) => vs.map((v) => v.id);
 describe('threshold', () => {
   it('0 (the default) turns the gate off: nothing is scanned', async () => {
     const { verdict, argv } = await gate([]);
-    assert.deepEqual(verdict, { enabled: false, maxCvss: 0, images: [], unusedIgnores: [], passed: true });
+    assert.deepEqual(verdict, { enabled: false, maxCvss: 0, maxRisk: 0, images: [], unusedIgnores: [], passed: true });
     assert.deepEqual(argv, []);
   });
 

@@ -72,7 +72,7 @@ describe('Grafeas vulnerability method', () => {
     assert.equal(result.error, undefined);
     assert.deepEqual(result.rejected, [{
       id: 'CVE-2022-29458', score: 7.1,
-      packages: [{ name: 'ncurses', version: '6.2+20201114-2', fixedVersion: '6.2+20201114-2+deb11u1' }],
+      packages: [{ name: 'ncurses', version: '6.2+20201114-2', fixedVersion: '6.2+20201114-2+deb11u1' }], above: ['score'],
     }]);
   });
 

@@ -65,7 +65,7 @@ describe('scanner processes', () => {
     assert.equal(result.error?.message, 'scanner exited with code 3');
     assert.equal(result.error?.exitCode, 3);
     assert.equal(result.error?.command?.at(-1), IMAGE);
-    const report = formatVulncheckReport({ enabled: true, maxCvss: 7, images: [result], unusedIgnores: [], passed: false });
+    const report = formatVulncheckReport({ enabled: true, maxCvss: 7, maxRisk: 0, images: [result], unusedIgnores: [], passed: false });
     assert.match(report, new RegExp(`${IMAGE.replaceAll('.', '\\.')}: cannot check: scanner exited with code 3\n`));
     assert.match(report, /\n {6}command: .*fake-scanner\.mjs.* 127\.0\.0\.1:5000\/team\/app@sha256:a{64}\n/);
     assert.match(report, /\n {6}exit code: 3\n {6}stderr:\n {8}\| FATAL: db download failed\n {8}\| retry later\n$/);

@@ -54,6 +54,7 @@ export const FLAGS = {
 
   // Vulnerability checks
   'vulncheck-max-cvss': { kind: 'float', usage: 'maximum CVSS score allowed; 0 disables checking, 11 records without failing', default: 0 },
+  'vulncheck-max-risk': { kind: 'float', usage: 'maximum grype risk score allowed (grype-json only); 0 disables this limit', default: 0 },
   'vulncheck-ignore-cve-list': {
     kind: 'repeat',
     usage: 'comma-separated vulnerability IDs to ignore, or REGEXP=ID,ID to ignore them only for images matching REGEXP (repeatable)',

@@ -13,8 +13,10 @@ export const SCANNER_FORMATS = ['trivy-json', 'grype-json'] as const;
 export type ScannerFormat = (typeof SCANNER_FORMATS)[number];
 
 export interface VulncheckConfig {
-  /** 0 turns the gate off; a vulnerability fails when its score is strictly greater. */
+  /** 0 turns the CVSS rule off; a vulnerability fails when its score is strictly greater. */
   maxCvss: number;
+  /** 0 turns the risk rule off; a vulnerability fails when its grype risk is strictly greater. */
+  maxRisk: number;
   /** Score given to a vulnerability the scanner reports without any CVSS score. */
   unscoredCvss: number;
   ignore: IgnoreRules;
@@ -45,6 +47,7 @@ export interface VulncheckConfig {
 /** The flag values vulncheckConfigFromFlags reads (a subset of the CLI's parsed flags). */
 export interface VulncheckFlagValues {
   'vulncheck-max-cvss': number;
+  'vulncheck-max-risk': number;
   'vulncheck-ignore-cve-list': readonly string[];
   'vulncheck-ignore-images': string;
   'vulncheck-method': string;
@@ -67,6 +70,8 @@ export function vulncheckConfigFromFlags(values: VulncheckFlagValues, logger: Lo
   const bad = (flag: string, why: string) => new UsageError(`invalid value for flag -${flag}: ${why}`);
   const maxCvss = values['vulncheck-max-cvss'];
   if (!(maxCvss >= 0)) throw bad('vulncheck-max-cvss', `${maxCvss} (use 0 to disable, up to 10 to gate, 11 to only record)`);
+  const maxRisk = values['vulncheck-max-risk'];
+  if (!(maxRisk >= 0)) throw bad('vulncheck-max-risk', `${maxRisk} (use 0 to disable, or a grype risk score, 0 to 100)`);
   const unscoredCvss = values['vulncheck-unscored-cvss'];
   if (!(unscoredCvss >= 0 && unscoredCvss <= 10)) throw bad('vulncheck-unscored-cvss', `${unscoredCvss} (a CVSS score, 0 to 10)`);
   const method = METHODS[values['vulncheck-method']];
@@ -90,14 +95,21 @@ export function vulncheckConfigFromFlags(values: VulncheckFlagValues, logger: Lo
   const maxRetries = values['vulncheck-max-retries'];
   if (!(maxRetries >= 0)) throw bad('vulncheck-max-retries', 'must not be negative');
   const parent = values['grafeas-parent'];
-  if (method === 'grafeas' && maxCvss > 0 && !parent) {
+  const enabled = maxCvss > 0 || maxRisk > 0;
+  if (method === 'grafeas' && enabled && !parent) {
     throw new UsageError('flag -grafeas-parent is required with -vulncheck-method grafeas (e.g. projects/my-project)');
+  }
+  if (maxRisk > 0 && (method === 'grafeas' || format === 'trivy-json')) {
+    // Only grype reports carry a risk score: say so rather than let the limit pass everything quietly.
+    const source = method === 'grafeas' ? '-vulncheck-method grafeas' : '-vulncheck-format trivy-json';
+    logger.warn(`-vulncheck-max-risk has no effect with ${source}: only grype-json reports have risk scores`);
   }
   const ignoreImages = values['vulncheck-ignore-images'];
   const tokenFile = values['gcp-access-token-file'];
   const reportOutput = values['vulncheck-report-output'];
   return {
     maxCvss,
+    maxRisk,
     unscoredCvss,
     ignore: IgnoreRules.parse(values['vulncheck-ignore-cve-list']),
     ...(ignoreImages && { ignoreImages: goRegExp(ignoreImages, 'flag -vulncheck-ignore-images') }),

@@ -20,7 +20,9 @@ export async function checkImages(
   config: VulncheckConfig,
   opts: { signal?: AbortSignal; scanAs?: ReadonlyMap<string, string> } = {},
 ): Promise<VulncheckVerdict> {
-  if (config.maxCvss === 0) return { enabled: false, maxCvss: 0, images: [], unusedIgnores: [], passed: true };
+  if (config.maxCvss === 0 && config.maxRisk === 0) {
+    return { enabled: false, maxCvss: 0, maxRisk: 0, images: [], unusedIgnores: [], passed: true };
+  }
   const source = findingSource(config);
   const unique = [...new Set(images)];
   const results = await mapBounded(unique, config.workers, async (image): Promise<ImageVerdict> => {
@@ -43,36 +45,46 @@ export async function checkImages(
   return {
     enabled: true,
     maxCvss: config.maxCvss,
+    maxRisk: config.maxRisk,
     images: results,
     unusedIgnores: config.ignore.labels().filter((label) => !used.has(label)),
     passed: results.every((r) => !r.error && r.rejected.length === 0),
   };
 }
 
-/** One entry per ID: the highest score over its findings, and every package it was found in. */
+/** One entry per ID: the highest score and risk over its findings, and every package it was found in. */
 export function mergeFindings(findings: readonly Finding[], unscoredCvss: number): Vulnerability[] {
-  const byId = new Map<string, { score?: number; packages: AffectedPackage[] }>();
+  const byId = new Map<string, { score?: number; risk?: number; packages: AffectedPackage[] }>();
   for (const f of findings) {
     const entry = byId.get(f.id) ?? { packages: [] };
     if (f.score !== undefined && (entry.score === undefined || f.score > entry.score)) entry.score = f.score;
+    if (f.risk !== undefined && (entry.risk === undefined || f.risk > entry.risk)) entry.risk = f.risk;
     if (f.package && !entry.packages.some((p) => JSON.stringify(p) === JSON.stringify(f.package))) entry.packages.push(f.package);
     byId.set(f.id, entry);
   }
-  return [...byId].map(([id, e]) =>
-    e.score === undefined ? { id, score: unscoredCvss, unscored: true, packages: e.packages } : { id, score: e.score, packages: e.packages },
-  );
+  return [...byId].map(([id, e]) => ({
+    id,
+    ...(e.score === undefined ? { score: unscoredCvss, unscored: true as const } : { score: e.score }),
+    ...(e.risk !== undefined && { risk: e.risk }),
+    packages: e.packages,
+  }));
 }
 
 function classify(image: string, vulns: readonly Vulnerability[], config: VulncheckConfig): ImageVerdict {
   const verdict: ImageVerdict = { image, found: [], ignored: [], rejected: [] };
   for (const v of vulns) {
-    if (!(v.score > config.maxCvss)) {
+    // As the Go tool: a limit of 0 is off, and a vulnerability without a risk score never exceeds one.
+    const above = [
+      ...(config.maxCvss > 0 && v.score > config.maxCvss ? ['score' as const] : []),
+      ...(config.maxRisk > 0 && (v.risk ?? 0) > config.maxRisk ? ['risk' as const] : []),
+    ];
+    if (above.length === 0) {
       verdict.found.push(v);
       continue;
     }
     const ignoredBy = config.ignore.matching(image, v.id);
-    if (ignoredBy.length > 0) verdict.ignored.push({ ...v, ignoredBy });
-    else verdict.rejected.push(v);
+    if (ignoredBy.length > 0) verdict.ignored.push({ ...v, above, ignoredBy });
+    else verdict.rejected.push({ ...v, above });
   }
   const byId = (a: Vulnerability, b: Vulnerability) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
   verdict.found.sort(byId);

@@ -1,7 +1,8 @@
 /**
  * Reads `grype -o json` output. Score per match: the maximum cvss[].metrics.baseScore over the
  * matched vulnerability and its relatedVulnerabilities (a distro match has no CVSS of its own;
- * the NVD record it relates to has).
+ * the NVD record it relates to has). Risk: the match's vulnerability.risk (0 to 100, from severity,
+ * EPSS and KEV), which grype writes as 0 when it has not assessed one.
  */
 import { asArray, asObject, asScore, asString, maxScore } from './json-shape.js';
 import type { Finding } from './types.js';
@@ -23,9 +24,11 @@ export function parseGrypeReport(doc: unknown): Finding[] {
     const version = asString(artifact?.version);
     const fix = asObject(vuln?.fix);
     const fixedVersion = asArray(fix?.versions).filter((s) => typeof s === 'string' && s !== '').join(', ');
+    const risk = asScore(vuln?.risk);
     return [{
       id,
       score: maxScore(scores),
+      ...(risk !== undefined && { risk }),
       ...(name && { package: { name, ...(version && { version }), ...(fixedVersion && { fixedVersion }) } }),
     }];
   });

@@ -9,8 +9,9 @@ import type { ImageVerdict, ScanFailure, Vulnerability, VulncheckVerdict } from 
 export function formatVulncheckReport(verdict: VulncheckVerdict): string {
   const lines: string[] = [];
   const failing = verdict.images.filter((r) => r.error || r.rejected.length > 0);
+  const limits = [...(verdict.maxCvss > 0 ? [`CVSS ${verdict.maxCvss}`] : []), ...(verdict.maxRisk > 0 ? [`risk ${verdict.maxRisk}`] : [])];
   if (failing.length > 0) {
-    lines.push(`vulnerability check failed for ${failing.length} image${failing.length === 1 ? '' : 's'} (limit: CVSS ${verdict.maxCvss}):`);
+    lines.push(`vulnerability check failed for ${failing.length} image${failing.length === 1 ? '' : 's'} (limit${limits.length > 1 ? 's' : ''}: ${limits.join(', ')}):`);
   }
   for (const r of failing) {
     const image = r.scannedAs ? `${r.image} (scanned at ${r.scannedAs}: not copied yet)` : r.image;
@@ -18,8 +19,9 @@ export function formatVulncheckReport(verdict: VulncheckVerdict): string {
       lines.push(`  ${image}: cannot check: ${r.error.message}`, ...failureDetails(r.error));
       continue;
     }
-    lines.push(`  ${image}: ${r.rejected.length} vulnerabilit${r.rejected.length === 1 ? 'y' : 'ies'} above ${verdict.maxCvss}:`);
-    for (const v of r.rejected) lines.push(`    ${formatVulnerability(v)}`);
+    const above = verdict.maxRisk > 0 ? limits.join(' or ') : `${verdict.maxCvss}`;
+    lines.push(`  ${image}: ${r.rejected.length} vulnerabilit${r.rejected.length === 1 ? 'y' : 'ies'} above ${above}:`);
+    for (const v of r.rejected) lines.push(`    ${formatVulnerability(v, verdict.maxRisk > 0)}`);
   }
   if (verdict.unusedIgnores.length > 0) {
     lines.push(`ignore entries that matched nothing (prune them): ${verdict.unusedIgnores.join(', ')}`);
@@ -27,12 +29,15 @@ export function formatVulncheckReport(verdict: VulncheckVerdict): string {
   return lines.length > 0 ? `${lines.join('\n')}\n` : '';
 }
 
-function formatVulnerability(v: Vulnerability): string {
+/** One rejected vulnerability; with a risk limit on, also which limit(s) it is above. */
+function formatVulnerability(v: Vulnerability, sayWhy: boolean): string {
   const score = `${v.score.toFixed(1)}${v.unscored ? ' (unscored)' : ''}`;
+  const risk = v.risk !== undefined ? `  risk ${v.risk.toFixed(1)}` : '';
+  const why = sayWhy && v.above ? `  (rejected by ${v.above.join(' and ')})` : '';
   const packages = v.packages.map((p) =>
     `${p.name}${p.version ? ` ${p.version}` : ''} (${p.fixedVersion ? `fixed in ${p.fixedVersion}` : 'no fix known'})`,
   );
-  return `${score.padEnd(4)}  ${v.id}${packages.length > 0 ? `  ${packages.join(', ')}` : ''}`;
+  return `${score.padEnd(4)}  ${v.id}${risk}${why}${packages.length > 0 ? `  ${packages.join(', ')}` : ''}`;
 }
 
 function failureDetails(f: ScanFailure): string[] {

@@ -18,7 +18,11 @@ export interface Vulnerability {
   score: number;
   /** The scanner gave no CVSS score at all. */
   unscored?: true;
+  /** grype's risk score (0 to 100), the highest over the ID's matches; absent for trivy and Grafeas. */
+  risk?: number;
   packages: AffectedPackage[];
+  /** For rejected and ignored vulnerabilities: which limits they are above. */
+  above?: Array<'score' | 'risk'>;
   /** For ignored vulnerabilities: the ignore entries that matched, as written on the command line. */
   ignoredBy?: string[];
 }
@@ -39,19 +43,21 @@ export interface ImageVerdict {
   scannedAs?: string;
   /** The image matched -vulncheck-ignore-images and was not scanned. */
   skipped?: true;
-  /** Vulnerabilities at or below the limit (the Go tool's "found"). */
+  /** Vulnerabilities within the limits (the Go tool's "found"). */
   found: Vulnerability[];
-  /** Vulnerabilities above the limit that an ignore entry let through. */
+  /** Vulnerabilities above a limit that an ignore entry let through. */
   ignored: Vulnerability[];
-  /** Vulnerabilities above the limit: these fail the run. Sorted by score, highest first. */
+  /** Vulnerabilities above a limit: these fail the run. Sorted by score, highest first. */
   rejected: Vulnerability[];
   error?: ScanFailure;
 }
 
 export interface VulncheckVerdict {
-  /** False when -vulncheck-max-cvss is 0: nothing was scanned. */
+  /** False when -vulncheck-max-cvss and -vulncheck-max-risk are both 0: nothing was scanned. */
   enabled: boolean;
   maxCvss: number;
+  /** -vulncheck-max-risk; 0 when the risk limit is off. */
+  maxRisk: number;
   images: ImageVerdict[];
   /** Ignore entries that let no vulnerability through in any image, so they can be pruned. */
   unusedIgnores: string[];
@@ -64,5 +70,7 @@ export interface Finding {
   id: string;
   /** Undefined when the report has no CVSS score for it. */
   score?: number;
+  /** grype's risk score, when the report has one. */
+  risk?: number;
   package?: AffectedPackage;
 }
