@@ -8,7 +8,7 @@ test('README flag reference documents every flag, and no flag that does not exis
   const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8');
   const start = readme.indexOf('## Flag reference');
   const section = readme.slice(start, readme.indexOf('\n## ', start + 1));
-  const documented = new Set([...section.matchAll(/^\| `-([a-zA-Z][\w-]*)/gm)].map((m) => m[1]));
+  const documented = new Set([...section.matchAll(/^\| `-([a-zA-Z][\w-]*)/gm)].map((m) => m[1] ?? ''));
   documented.delete('h'); // -h/-help are handled by the parser, not the table
   assert.deepEqual([...Object.keys(FLAGS)].filter((f) => !documented.has(f)), [], 'flags missing from README');
   assert.deepEqual([...documented].filter((f) => !(f in FLAGS)), [], 'README documents flags that do not exist');
