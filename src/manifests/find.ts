@@ -3,14 +3,17 @@
  * List kinds, and wherever the image rules' JSONPaths point. Each occurrence can be rewritten in
  * place.
  */
-import { exec } from 'jsonpath-rfc9535';
 import { AggregateReimageError, ReimageError } from '../errors.js';
 import { parseReference, type ImageReference } from '../reference/reference.js';
-import { builtinImageFields, isListKind, type JsonPathKey, type NodeAtPath } from './builtin-kinds.js';
+import { builtinImageFields, isListKind, wantBuiltinImageFields, type JsonPathKey, type NodeAtPath } from './builtin-kinds.js';
 import { formatJsonPath } from './json-path.js';
+import { jsonPath } from './lazy-deps.js';
 import type { ImageRule, ImageRules } from './rules.js';
 import type { ManifestDocument, ManifestStream } from './stream.js';
-import { childAt, NeedsFullParse, seqItems, stringAt, type ScalarLocation, type TreeNode } from './tree.js';
+import {
+  childAt, NeedsFullParse, seqItems, stringAt, wantPath,
+  type ScalarLocation, type TreeNode, type WantedKeys, type WantedKeysBuilder,
+} from './tree.js';
 
 /** One place in the stream where an image is written. */
 export class ImageOccurrence {
@@ -73,6 +76,18 @@ interface ObjectAt {
   readonly apiVersion: string;
 }
 
+/**
+ * Every key the search of an object reads without rules (rules read the full parser's data), so
+ * the fast scanner need build nothing else.
+ */
+export const SEARCHED_KEYS: WantedKeys = (() => {
+  const object: WantedKeysBuilder = new Map();
+  for (const path of [['kind'], ['apiVersion'], ['metadata', 'name'], ['metadata', 'namespace']]) wantPath(object, path);
+  object.set('items', object);
+  wantBuiltinImageFields(object);
+  return object;
+})();
+
 /** The document's object, and the objects inside List kinds, recursively. */
 function objectsOf(node: TreeNode | undefined, prefix: readonly JsonPathKey[] = []): ObjectAt[] {
   if (node?.kind !== 'map') return [];
@@ -89,6 +104,7 @@ function ruleApplies(rule: ImageRule, object: ObjectAt): boolean {
 /** The nodes one rule selects in one object (or, for Raw rules, in the whole document). */
 function ruleMatches(rule: ImageRule, data: unknown, root: TreeNode | undefined): NodeAtPath[] {
   const found: NodeAtPath[] = [];
+  const { exec } = jsonPath();
   for (const expression of rule.paths) {
     exec(data as Parameters<typeof exec>[0], expression, (_value, path) => {
       const node = childAt(root, path);
@@ -123,7 +139,6 @@ class DocumentSearch {
   }
 
   private add(object: ObjectAt, field: NodeAtPath, rule?: ImageRule): void {
-    if (field.node.kind === 'opaque') throw new NeedsFullParse('image field skipped by the fast scanner');
     const meta = childAt(object.node, ['metadata']);
     const namespace = stringAt(meta, 'namespace') ?? '';
     const name = stringAt(meta, 'name') ?? '';

@@ -6,6 +6,7 @@
 import { AggregateReimageError } from '../errors.js';
 import { composeDocument, InvalidYamlError, type ComposedDocument } from './compose.js';
 import { fastScan } from './fast-scan.js';
+import { SEARCHED_KEYS } from './find.js';
 import { renderScalar } from './scalar-edit.js';
 import { splitDocuments, type DocumentChunk } from './split.js';
 import type { ScalarLocation, TreeNode } from './tree.js';
@@ -15,7 +16,10 @@ export class ManifestDocument {
 
   constructor(
     readonly chunk: DocumentChunk,
-    /** The tree from the fast scanner, or from the full parser when the scanner declined. */
+    /**
+     * The tree from the fast scanner (only the parts the image search reads), or from the full
+     * parser when the scanner declined.
+     */
     readonly tree: TreeNode | undefined,
     composed?: ComposedDocument,
   ) {
@@ -75,7 +79,7 @@ export function parseManifestStream(text: string, options: { fastScan?: boolean 
   const documents: ManifestDocument[] = [];
   const errors: InvalidYamlError[] = [];
   for (const chunk of splitDocuments(text)) {
-    const scanned = useFastScan ? fastScan(chunk) : null;
+    const scanned = useFastScan ? fastScan(chunk, SEARCHED_KEYS) : null;
     if (scanned) {
       documents.push(new ManifestDocument(chunk, scanned.tree));
       continue;

@@ -1,6 +1,7 @@
 /**
  * A small read-only view of a YAML document, built either by the fast scanner or from a composed
  * `yaml` Document: just enough to find images and to know where each scalar sits in the stream.
+ * The fast scanner builds only the parts the image search reads (see WantedKeys).
  */
 
 /** Where a scalar is written in the stream, and how, so that it can be rewritten in place. */
@@ -15,10 +16,32 @@ export interface ScalarLocation {
   readonly inFlow: boolean;
 }
 
+/**
+ * The keys of a mapping that a reader wants, each with what it wants inside that key's value.
+ * A sequence's items are read with the sequence's own WantedKeys.
+ */
+export interface WantedKeys extends ReadonlyMap<string, WantedKeys> {}
+
+/** WantedKeys under construction. */
+export interface WantedKeysBuilder extends Map<string, WantedKeysBuilder> {}
+
+/** Adds a path of keys to `keys`; returns what is wanted at its end, to add more below it. */
+export function wantPath(keys: WantedKeysBuilder, path: readonly string[]): WantedKeysBuilder {
+  let at = keys;
+  for (const key of path) {
+    let next = at.get(key);
+    if (!next) at.set(key, (next = new Map()));
+    at = next;
+  }
+  return at;
+}
+
 export interface MapNode {
   readonly kind: 'map';
   /** By key; with duplicate keys the last one wins, as in go-yaml and kubectl. */
   readonly entries: ReadonlyMap<string, TreeNode>;
+  /** Set when only these keys were read (by the fast scanner): any other key is unknown, not absent. */
+  readonly keysRead?: WantedKeys;
 }
 
 export interface SeqNode {
@@ -34,8 +57,8 @@ export interface ScalarNode {
 }
 
 /**
- * Something the fast scanner skipped over without reading (a block scalar, a flow collection).
- * Looking inside it needs the full parser.
+ * Something the fast scanner skipped over without reading (a block scalar, a flow collection, a
+ * value nobody wanted). Looking inside it needs the full parser.
  */
 export interface OpaqueNode {
   readonly kind: 'opaque';
@@ -53,7 +76,11 @@ function open(node: TreeNode | undefined): Exclude<TreeNode, OpaqueNode> | undef
 
 export function child(node: TreeNode | undefined, key: string | number): TreeNode | undefined {
   const n = open(node);
-  if (n?.kind === 'map') return n.entries.get(String(key));
+  if (n?.kind === 'map') {
+    const name = String(key);
+    if (n.keysRead && !n.keysRead.has(name)) throw new NeedsFullParse(`key ${name} was not read`);
+    return n.entries.get(name);
+  }
   if (n?.kind === 'seq' && typeof key === 'number') return n.items[key];
   return undefined;
 }
