@@ -3,7 +3,7 @@
  * such as extensions/v1beta1, apps/v1beta2 and batch/v1beta1 included), and where images sit in
  * a pod spec.
  */
-import { child, childAt, seqItems, wantPath, type TreeNode, type WantedKeysBuilder } from './tree.js';
+import { child, childAt, seqItems, type TreeNode, type WantedKeys } from './tree.js';
 
 export type JsonPathKey = string | number;
 
@@ -53,9 +53,9 @@ export function builtinImageFields(object: TreeNode, kind: string): NodeAtPath[]
 }
 
 /** Adds to an object's WantedKeys every key builtinImageFields reads, for every kind. */
-export function wantBuiltinImageFields(object: WantedKeysBuilder): void {
+export function wantBuiltinImageFields(object: WantedKeys): void {
   for (const specPath of Object.values(POD_SPEC_PATHS)) {
-    const spec = wantPath(object, specPath);
-    for (const { list, path } of IMAGE_FIELDS) wantPath(spec, [list, ...path]);
+    const spec = object.want(specPath);
+    for (const { list, path } of IMAGE_FIELDS) spec.want([list, ...path]);
   }
 }

@@ -60,13 +60,15 @@ function toTree(doc: Document.Parsed, node: Node | null, base: number, inFlow: b
   if (isAlias(node)) return toTree(doc, node.resolve(doc) ?? null, base, inFlow);
   if (isMap(node)) {
     const flow = inFlow || node.flow === true;
-    const entries = new Map<string, TreeNode>();
+    const keys: string[] = [];
+    const values: TreeNode[] = [];
     for (const pair of node.items) {
       const key = isScalar(pair.key) ? pair.key.value : isAlias(pair.key) ? pair.key.resolve(doc)?.toJSON() : pair.key;
       const value = toTree(doc, pair.value as Node | null, base, flow);
-      entries.set(String(key), value ?? { kind: 'scalar', value: null });
+      keys.push(String(key));
+      values.push(value ?? { kind: 'scalar', value: null });
     }
-    return { kind: 'map', entries };
+    return { kind: 'map', keys, values, partial: false };
   }
   if (isSeq(node)) {
     const flow = inFlow || node.flow === true;

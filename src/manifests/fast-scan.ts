@@ -193,26 +193,27 @@ class Scanner {
     return -1;
   }
 
-  /** The wanted key written from start to colon (spaces before the colon aside), if it is one. */
-  private wantedKey(wanted: WantedKeys, start: number, colon: number): string | undefined {
+  /** Index in wanted.names of the key written from start to colon (spaces before the colon aside), or -1. */
+  private wantedIndex(wanted: WantedKeys, start: number, colon: number): number {
     let end = colon;
     while (this.text.charCodeAt(end - 1) === SPACE) end--;
-    for (const key of wanted.keys()) {
-      if (key.length === end - start && this.text.startsWith(key, start)) return key;
+    const { names } = wanted;
+    for (let k = 0; k < names.length; k++) {
+      if (names[k]!.length === end - start && this.text.startsWith(names[k]!, start)) return k;
     }
-    return undefined;
+    return -1;
   }
 
   /** A block mapping whose keys sit at column col, starting at line this.i. */
   private map(col: number, wanted: WantedKeys | undefined): TreeNode {
-    const entries = wanted && new Map<string, TreeNode>();
+    const values = wanted && new Array<TreeNode | undefined>(wanted.names.length);
     const t = this.text;
     for (;;) {
       const i = this.i;
       const colon = this.keyEnd(i, col);
       if (colon < 0) giveUp();
-      const key = wanted && this.wantedKey(wanted, this.starts[i]! + col, colon);
-      const keyWanted = key === undefined ? undefined : wanted?.get(key);
+      const k = wanted ? this.wantedIndex(wanted, this.starts[i]! + col, colon) : -1;
+      const keyWanted = k < 0 ? undefined : wanted?.inside[k];
       let p = colon + 1;
       while (p < this.ends[i]! && t.charCodeAt(p) === SPACE) p++;
       let value: TreeNode;
@@ -228,10 +229,10 @@ class Scanner {
         this.skipIgnorable();
         if (this.indentAt(this.i) > col) giveUp();
       }
-      if (key !== undefined) entries?.set(key, value);
+      if (values && k >= 0) values[k] = value;
       this.skipIgnorable();
       const n = this.indentAt(this.i);
-      if (n < col) return entries ? { kind: 'map', entries, keysRead: wanted } : OPAQUE;
+      if (n < col) return wanted && values ? { kind: 'map', keys: wanted.names, values, partial: true } : OPAQUE;
       if (n > col || this.isSeqItem(this.i, col)) giveUp();
     }
   }
@@ -348,7 +349,7 @@ class Scanner {
   private flow(source: string, wanted: WantedKeys | undefined): TreeNode {
     if (EMPTY_FLOW.test(source)) {
       if (!wanted) return OPAQUE;
-      return source[0] === '[' ? { kind: 'seq', items: [] } : { kind: 'map', entries: new Map() };
+      return source[0] === '[' ? { kind: 'seq', items: [] } : { kind: 'map', keys: [], values: [], partial: false };
     }
     if (!isSimpleFlowLine(source)) giveUp();
     return OPAQUE;

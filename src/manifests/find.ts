@@ -10,10 +10,7 @@ import { formatJsonPath } from './json-path.js';
 import { jsonPath } from './lazy-deps.js';
 import type { ImageRule, ImageRules } from './rules.js';
 import type { ManifestDocument, ManifestStream } from './stream.js';
-import {
-  childAt, NeedsFullParse, seqItems, stringAt, wantPath,
-  type ScalarLocation, type TreeNode, type WantedKeys, type WantedKeysBuilder,
-} from './tree.js';
+import { childAt, NeedsFullParse, seqItems, stringAt, WantedKeys, type ScalarLocation, type TreeNode } from './tree.js';
 
 /** One place in the stream where an image is written. */
 export class ImageOccurrence {
@@ -81,9 +78,9 @@ interface ObjectAt {
  * the fast scanner need build nothing else.
  */
 export const SEARCHED_KEYS: WantedKeys = (() => {
-  const object: WantedKeysBuilder = new Map();
-  for (const path of [['kind'], ['apiVersion'], ['metadata', 'name'], ['metadata', 'namespace']]) wantPath(object, path);
-  object.set('items', object);
+  const object = new WantedKeys();
+  for (const path of [['kind'], ['apiVersion'], ['metadata', 'name'], ['metadata', 'namespace']]) object.want(path);
+  object.add('items', object);
   wantBuiltinImageFields(object);
   return object;
 })();

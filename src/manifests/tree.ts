@@ -20,28 +20,39 @@ export interface ScalarLocation {
  * The keys of a mapping that a reader wants, each with what it wants inside that key's value.
  * A sequence's items are read with the sequence's own WantedKeys.
  */
-export interface WantedKeys extends ReadonlyMap<string, WantedKeys> {}
+export class WantedKeys {
+  readonly names: string[] = [];
+  /** What is wanted inside the value of names[i]. */
+  readonly inside: WantedKeys[] = [];
 
-/** WantedKeys under construction. */
-export interface WantedKeysBuilder extends Map<string, WantedKeysBuilder> {}
-
-/** Adds a path of keys to `keys`; returns what is wanted at its end, to add more below it. */
-export function wantPath(keys: WantedKeysBuilder, path: readonly string[]): WantedKeysBuilder {
-  let at = keys;
-  for (const key of path) {
-    let next = at.get(key);
-    if (!next) at.set(key, (next = new Map()));
-    at = next;
+  /** Wants `key`, and `inside` within its value; returns `inside`. */
+  add(key: string, inside = new WantedKeys()): WantedKeys {
+    this.names.push(key);
+    this.inside.push(inside);
+    return inside;
   }
-  return at;
+
+  /** Wants a path of keys; returns what is wanted at its end, to add more below it. */
+  want(path: readonly string[]): WantedKeys {
+    let at: WantedKeys = this;
+    for (const key of path) {
+      const i = at.names.indexOf(key);
+      at = i < 0 ? at.add(key) : at.inside[i]!;
+    }
+    return at;
+  }
 }
 
 export interface MapNode {
   readonly kind: 'map';
-  /** By key; with duplicate keys the last one wins, as in go-yaml and kubectl. */
-  readonly entries: ReadonlyMap<string, TreeNode>;
-  /** Set when only these keys were read (by the fast scanner): any other key is unknown, not absent. */
-  readonly keysRead?: WantedKeys;
+  /**
+   * The keys, and at the same index each one's value (undefined when absent). With duplicate keys
+   * the last one wins, as in go-yaml and kubectl.
+   */
+  readonly keys: readonly string[];
+  readonly values: readonly (TreeNode | undefined)[];
+  /** True when only `keys` were read (by the fast scanner): any other key is unknown, not absent. */
+  readonly partial: boolean;
 }
 
 export interface SeqNode {
@@ -77,9 +88,9 @@ function open(node: TreeNode | undefined): Exclude<TreeNode, OpaqueNode> | undef
 export function child(node: TreeNode | undefined, key: string | number): TreeNode | undefined {
   const n = open(node);
   if (n?.kind === 'map') {
-    const name = String(key);
-    if (n.keysRead && !n.keysRead.has(name)) throw new NeedsFullParse(`key ${name} was not read`);
-    return n.entries.get(name);
+    const i = n.keys.lastIndexOf(String(key));
+    if (i < 0 && n.partial) throw new NeedsFullParse(`key ${key} was not read`);
+    return i < 0 ? undefined : n.values[i];
   }
   if (n?.kind === 'seq' && typeof key === 'number') return n.items[key];
   return undefined;
