@@ -53,4 +53,4 @@ for (let run = 1; run <= RUNS; run++) {
   console.log(`run ${run}: ${ms.toFixed(0)} ms, ${(mb / (ms / 1000)).toFixed(1)} MB/s${rss}, ${lines} images listed`);
 }
 console.log(`best: ${(mb / (best / 1000)).toFixed(1)} MB/s (target >= 20), wall clock including process start`);
-console.log(GNU_TIME ? `peak RSS: ${(peakKb / 1024).toFixed(0)} MB (target < 300)` : 'peak RSS: not measured (no /usr/bin/time)');
+console.log(GNU_TIME ? `peak RSS: ${(peakKb / 1024).toFixed(0)} MB (target < 300)` : 'peak RSS: not measured (no /usr/bin/time: run scripts/install-system-deps.sh as root)');
