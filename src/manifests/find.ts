@@ -117,29 +117,54 @@ function dataAt(data: unknown, path: readonly JsonPathKey[]): unknown {
   return d;
 }
 
+/**
+ * What the searches of one stream share: each distinct image is parsed once, and each distinct
+ * path string kept once (a large stream repeats both many times).
+ */
+interface StreamMemo {
+  readonly references: Map<string, ImageReference | Error>;
+  readonly paths: Map<string, string>;
+}
+
 /** The search of one document. */
 class DocumentSearch {
   private found: { start: number; occurrence: ImageOccurrence }[] = [];
   private errors: Error[] = [];
   private seen = new Set<number>();
-  private root: TreeNode | undefined;
 
   constructor(
     private readonly stream: ManifestStream,
     private readonly doc: ManifestDocument,
     private readonly options: FindOptions,
+    private readonly memo: StreamMemo,
   ) {}
 
   /** Occurrences in the order they are written, and the errors. */
   result(): { occurrences: ImageOccurrence[]; errors: Error[] } {
-    return { occurrences: this.found.sort((a, b) => a.start - b.start).map((f) => f.occurrence), errors: this.errors };
+    if (this.found.length > 1) this.found.sort((a, b) => a.start - b.start);
+    return { occurrences: this.found.map((f) => f.occurrence), errors: this.errors };
+  }
+
+  private reference(image: string): ImageReference | Error {
+    let reference = this.memo.references.get(image);
+    if (!reference) {
+      try {
+        reference = parseReference(image);
+      } catch (err) {
+        reference = err as Error;
+      }
+      this.memo.references.set(image, reference);
+    }
+    return reference;
   }
 
   private add(object: ObjectAt, field: NodeAtPath, rule?: ImageRule): void {
     const meta = childAt(object.node, ['metadata']);
     const namespace = stringAt(meta, 'namespace') ?? '';
     const name = stringAt(meta, 'name') ?? '';
-    const path = formatJsonPath([...object.prefix, ...field.path]);
+    const formatted = formatJsonPath([...object.prefix, ...field.path]);
+    let path = this.memo.paths.get(formatted);
+    if (path === undefined) this.memo.paths.set(formatted, (path = formatted));
     const where = () => `${path} in document ${this.doc.index} (${describeObject(object.kind, namespace, name)})`;
     const { node } = field;
     if (node.kind !== 'scalar' || typeof node.value !== 'string' || !node.location) {
@@ -152,11 +177,9 @@ class DocumentSearch {
     this.seen.add(start);
     const image = node.value;
     if (this.options.ignore?.test(image)) return;
-    let reference: ImageReference;
-    try {
-      reference = parseReference(image);
-    } catch (err) {
-      this.errors.push(new ImageFieldError(`${where()}: ${(err as Error).message}`));
+    const reference = this.reference(image);
+    if (reference instanceof Error) {
+      this.errors.push(new ImageFieldError(`${where()}: ${reference.message}`));
       return;
     }
     const occurrence = new ImageOccurrence(
@@ -211,8 +234,9 @@ class DocumentSearch {
 export function findImages(stream: ManifestStream, rules: ImageRules, options: FindOptions = {}): ImageOccurrence[] {
   const found: ImageOccurrence[] = [];
   const errors: Error[] = [];
+  const memo: StreamMemo = { references: new Map(), paths: new Map() };
   for (const doc of stream.documents) {
-    const search = new DocumentSearch(stream, doc, options);
+    const search = new DocumentSearch(stream, doc, options, memo);
     if (rules.input === 'yaml') search.searchRaw(rules.rules);
     else search.searchObjects(rules.rules);
     const result = search.result();
