@@ -10,7 +10,7 @@ import { formatJsonPath } from './json-path.js';
 import { jsonPath } from './lazy-deps.js';
 import type { ImageRule, ImageRules } from './rules.js';
 import type { ManifestDocument, ManifestStream } from './stream.js';
-import { childAt, NeedsFullParse, seqItems, stringAt, WantedKeys, type ScalarLocation, type TreeNode } from './tree.js';
+import { child, childAt, NeedsFullParse, seqItems, stringAt, WantedKeys, type ScalarLocation, type TreeNode } from './tree.js';
 
 /** One place in the stream where an image is written. */
 export class ImageOccurrence {
@@ -66,11 +66,29 @@ function valueType(node: TreeNode): string {
   return 'a block value';
 }
 
-interface ObjectAt {
-  readonly prefix: readonly JsonPathKey[];
-  readonly node: TreeNode;
-  readonly kind: string;
-  readonly apiVersion: string;
+/** An object in a document: its root, or an item of a List kind. */
+class ObjectAt {
+  private names: { readonly namespace: string; readonly name: string } | undefined;
+
+  constructor(
+    readonly prefix: readonly JsonPathKey[],
+    readonly node: TreeNode,
+    readonly kind: string,
+    readonly apiVersion: string,
+  ) {}
+
+  /** metadata.namespace and metadata.name ('' when absent), read once, when an image needs them. */
+  id(): { readonly namespace: string; readonly name: string } {
+    if (!this.names) {
+      const meta = child(this.node, 'metadata');
+      this.names = { namespace: stringAt(meta, 'namespace') ?? '', name: stringAt(meta, 'name') ?? '' };
+    }
+    return this.names;
+  }
+
+  describe(): string {
+    return describeObject(this.kind, this.id().namespace, this.id().name);
+  }
 }
 
 /**
@@ -89,7 +107,7 @@ export const SEARCHED_KEYS: WantedKeys = (() => {
 function objectsOf(node: TreeNode | undefined, prefix: readonly JsonPathKey[] = []): ObjectAt[] {
   if (node?.kind !== 'map') return [];
   const kind = stringAt(node, 'kind') ?? '';
-  const object: ObjectAt = { prefix, node, kind, apiVersion: stringAt(node, 'apiVersion') ?? '' };
+  const object = new ObjectAt(prefix, node, kind, stringAt(node, 'apiVersion') ?? '');
   if (!isListKind(kind)) return [object];
   return [object, ...seqItems(childAt(node, ['items'])).flatMap((item, i) => objectsOf(item, [...prefix, 'items', i]))];
 }
@@ -141,8 +159,10 @@ class DocumentSearch {
 
   /** Occurrences in the order they are written, and the errors. */
   result(): { occurrences: ImageOccurrence[]; errors: Error[] } {
-    if (this.found.length > 1) this.found.sort((a, b) => a.start - b.start);
-    return { occurrences: this.found.map((f) => f.occurrence), errors: this.errors };
+    const { found } = this;
+    // Usually in stream order already, and sort() allocates even then.
+    if (found.some((f, i) => i > 0 && found[i - 1]!.start > f.start)) found.sort((a, b) => a.start - b.start);
+    return { occurrences: found.map((f) => f.occurrence), errors: this.errors };
   }
 
   private reference(image: string): ImageReference | Error {
@@ -158,18 +178,18 @@ class DocumentSearch {
     return reference;
   }
 
+  private where(object: ObjectAt, path: string): string {
+    return `${path} in document ${this.doc.index} (${object.describe()})`;
+  }
+
   private add(object: ObjectAt, field: NodeAtPath, rule?: ImageRule): void {
-    const meta = childAt(object.node, ['metadata']);
-    const namespace = stringAt(meta, 'namespace') ?? '';
-    const name = stringAt(meta, 'name') ?? '';
     const formatted = formatJsonPath([...object.prefix, ...field.path]);
     let path = this.memo.paths.get(formatted);
     if (path === undefined) this.memo.paths.set(formatted, (path = formatted));
-    const where = () => `${path} in document ${this.doc.index} (${describeObject(object.kind, namespace, name)})`;
     const { node } = field;
     if (node.kind !== 'scalar' || typeof node.value !== 'string' || !node.location) {
       const by = rule ? `${rule.name} selects ` : '';
-      this.errors.push(new ImageFieldError(`${by}${where()}: want an image string, found ${valueType(node)}`));
+      this.errors.push(new ImageFieldError(`${by}${this.where(object, path)}: want an image string, found ${valueType(node)}`));
       return;
     }
     const { start } = node.location;
@@ -179,9 +199,10 @@ class DocumentSearch {
     if (this.options.ignore?.test(image)) return;
     const reference = this.reference(image);
     if (reference instanceof Error) {
-      this.errors.push(new ImageFieldError(`${where()}: ${reference.message}`));
+      this.errors.push(new ImageFieldError(`${this.where(object, path)}: ${reference.message}`));
       return;
     }
+    const { namespace, name } = object.id();
     const occurrence = new ImageOccurrence(
       this.stream, node.location, this.doc.index, object.kind, object.apiVersion, namespace, name, path, image, reference,
     );
@@ -222,7 +243,7 @@ class DocumentSearch {
   /** Any YAML: every Raw rule, applied to the whole document. */
   searchRaw(rules: readonly ImageRule[]): void {
     const { tree, data } = this.doc.full();
-    const object: ObjectAt = { prefix: [], node: tree ?? { kind: 'scalar', value: null }, kind: stringAt(tree, 'kind') ?? '', apiVersion: '' };
+    const object = new ObjectAt([], tree ?? { kind: 'scalar', value: null }, stringAt(tree, 'kind') ?? '', '');
     for (const rule of rules) for (const f of ruleMatches(rule, data, tree)) this.add(object, f, rule);
   }
 }
