@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
 import { manifestStream } from '../bench/manifest-stream.js';
+import { parse } from 'yaml';
 import { InvalidYamlError, parseManifestStream } from '../src/manifests/index.js';
+import { resolveCorePlain } from '../src/manifests/plain-scalar.js';
 import { child, NeedsFullParse, stringAt } from '../src/manifests/tree.js';
 import { imagesIn } from './harness/manifests.js';
 
@@ -39,6 +41,15 @@ test('parts the search does not read are still checked: invalid YAML there is re
       text,
     );
   }
+});
+
+test('plain scalars resolve as the full parser resolves them', () => {
+  const plains = [
+    '', '~', 'null', 'Null', 'NULL', 'nil', 'true', 'True', 'TRUE', 'false', 'no', 'yes', 'on', 'tRUE',
+    '0', '-1', '+7', '0755', '0o17', '0x1F', '1.5', '-.5', '1e3', '.inf', '-.Inf', '.NaN', '.nan.x',
+    '1.2.3', 'v1', 'apps/v1', 'Deployment', 'nginx:1.27', 'team-3', '~x', 'null-ish', '12abc',
+  ];
+  for (const text of plains) assert.deepEqual(resolveCorePlain(text), parse(`v: ${text}`).v, JSON.stringify(text));
 });
 
 /** Which of the lazily loaded dependencies a search of `text` loads, in a fresh process. */
