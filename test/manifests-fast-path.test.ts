@@ -6,6 +6,9 @@ import { manifestStream } from '../bench/manifest-stream.js';
 import { parse } from 'yaml';
 import { InvalidYamlError, parseManifestStream } from '../src/manifests/index.js';
 import { resolveCorePlain } from '../src/manifests/plain-scalar.js';
+import { fastScan } from '../src/manifests/fast-scan.js';
+import { SEARCHED_KEYS } from '../src/manifests/objects.js';
+import { splitDocuments } from '../src/manifests/split.js';
 import { child, NeedsFullParse, stringAt } from '../src/manifests/tree.js';
 import { imagesIn } from './harness/manifests.js';
 
@@ -19,14 +22,23 @@ test('the fast scanner and the full parser find the same images in a large Helm-
 
 test('the fast tree holds only the keys the search reads; any other key sends the search to the full parser', () => {
   const text = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  labels:\n    a: b\ndata:\n  k: v\n';
+  const tree = fastScan(splitDocuments(text)[0]!, SEARCHED_KEYS)?.tree;
+  assert.equal(stringAt(tree, 'kind'), 'ConfigMap');
+  assert.equal(stringAt(tree, 'metadata', 'name'), 'c');
+  assert.equal(stringAt(tree, 'metadata', 'namespace'), undefined);
+  assert.throws(() => child(tree, 'data'), NeedsFullParse);
+  assert.throws(() => stringAt(tree, 'metadata', 'labels', 'a'), NeedsFullParse);
   const doc = parseManifestStream(text).documents[0]!;
   assert.equal(doc.isComposed, false);
-  assert.equal(stringAt(doc.tree, 'kind'), 'ConfigMap');
-  assert.equal(stringAt(doc.tree, 'metadata', 'name'), 'c');
-  assert.equal(stringAt(doc.tree, 'metadata', 'namespace'), undefined);
-  assert.throws(() => child(doc.tree, 'data'), NeedsFullParse);
-  assert.throws(() => stringAt(doc.tree, 'metadata', 'labels', 'a'), NeedsFullParse);
+  assert.deepEqual(doc.objects.map((o) => [o.kind, o.apiVersion, o.namespace, o.name]), [['ConfigMap', 'v1', '', 'c']]);
   assert.equal(stringAt(doc.full().tree, 'metadata', 'labels', 'a'), 'b');
+});
+
+test('an object whose searched part the fast scanner skipped is read by the full parser', () => {
+  const text = 'kind: Pod\nmetadata: {name: p}\nspec:\n  containers: [{name: a, image: "nginx:1.27"}]\n';
+  const doc = parseManifestStream(text).documents[0]!;
+  assert.equal(doc.isComposed, true);
+  assert.deepEqual(imagesIn(text), ['0 Pod /p $.spec.containers[0].image nginx:1.27']);
 });
 
 test('parts the search does not read are still checked: invalid YAML there is reported with its position', () => {

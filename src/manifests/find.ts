@@ -5,12 +5,13 @@
  */
 import { AggregateReimageError, ReimageError } from '../errors.js';
 import { parseReference, type ImageReference } from '../reference/reference.js';
-import { builtinImageFields, isListKind, wantBuiltinImageFields, type JsonPathKey, type NodeAtPath } from './builtin-kinds.js';
+import type { JsonPathKey, NodeAtPath } from './builtin-kinds.js';
 import { formatJsonPath } from './json-path.js';
 import { jsonPath } from './lazy-deps.js';
 import type { ImageRule, ImageRules } from './rules.js';
 import type { ManifestDocument, ManifestStream } from './stream.js';
-import { child, childAt, NeedsFullParse, seqItems, stringAt, WantedKeys, type ScalarLocation, type TreeNode } from './tree.js';
+import { identify, type KubeObject } from './objects.js';
+import { childAt, type ScalarLocation, type TreeNode } from './tree.js';
 
 /** One place in the stream where an image is written. */
 export class ImageOccurrence {
@@ -66,53 +67,7 @@ function valueType(node: TreeNode): string {
   return 'a block value';
 }
 
-/** An object in a document: its root, or an item of a List kind. */
-class ObjectAt {
-  private names: { readonly namespace: string; readonly name: string } | undefined;
-
-  constructor(
-    readonly prefix: readonly JsonPathKey[],
-    readonly node: TreeNode,
-    readonly kind: string,
-    readonly apiVersion: string,
-  ) {}
-
-  /** metadata.namespace and metadata.name ('' when absent), read once, when an image needs them. */
-  id(): { readonly namespace: string; readonly name: string } {
-    if (!this.names) {
-      const meta = child(this.node, 'metadata');
-      this.names = { namespace: stringAt(meta, 'namespace') ?? '', name: stringAt(meta, 'name') ?? '' };
-    }
-    return this.names;
-  }
-
-  describe(): string {
-    return describeObject(this.kind, this.id().namespace, this.id().name);
-  }
-}
-
-/**
- * Every key the search of an object reads without rules (rules read the full parser's data), so
- * the fast scanner need build nothing else.
- */
-export const SEARCHED_KEYS: WantedKeys = (() => {
-  const object = new WantedKeys();
-  for (const path of [['kind'], ['apiVersion'], ['metadata', 'name'], ['metadata', 'namespace']]) object.want(path);
-  object.add('items', object);
-  wantBuiltinImageFields(object);
-  return object;
-})();
-
-/** The document's object, and the objects inside List kinds, recursively. */
-function objectsOf(node: TreeNode | undefined, prefix: readonly JsonPathKey[] = []): ObjectAt[] {
-  if (node?.kind !== 'map') return [];
-  const kind = stringAt(node, 'kind') ?? '';
-  const object = new ObjectAt(prefix, node, kind, stringAt(node, 'apiVersion') ?? '');
-  if (!isListKind(kind)) return [object];
-  return [object, ...seqItems(childAt(node, ['items'])).flatMap((item, i) => objectsOf(item, [...prefix, 'items', i]))];
-}
-
-function ruleApplies(rule: ImageRule, object: ObjectAt): boolean {
+function ruleApplies(rule: ImageRule, object: KubeObject): boolean {
   return rule.kind.test(object.kind) && rule.apiVersion.test(object.apiVersion);
 }
 
@@ -178,11 +133,11 @@ class DocumentSearch {
     return reference;
   }
 
-  private where(object: ObjectAt, path: string): string {
-    return `${path} in document ${this.doc.index} (${object.describe()})`;
+  private where(object: KubeObject, path: string): string {
+    return `${path} in document ${this.doc.index} (${describeObject(object.kind, object.namespace, object.name)})`;
   }
 
-  private add(object: ObjectAt, field: NodeAtPath, rule?: ImageRule): void {
+  private add(object: KubeObject, field: NodeAtPath, rule?: ImageRule): void {
     const formatted = formatJsonPath([...object.prefix, ...field.path]);
     let path = this.memo.paths.get(formatted);
     if (path === undefined) this.memo.paths.set(formatted, (path = formatted));
@@ -202,48 +157,28 @@ class DocumentSearch {
       this.errors.push(new ImageFieldError(`${this.where(object, path)}: ${reference.message}`));
       return;
     }
-    const { namespace, name } = object.id();
     const occurrence = new ImageOccurrence(
-      this.stream, node.location, this.doc.index, object.kind, object.apiVersion, namespace, name, path, image, reference,
+      this.stream, node.location, this.doc.index, object.kind, object.apiVersion, object.namespace, object.name, path, image, reference,
     );
     this.found.push({ start, occurrence });
   }
 
-  /** Kubernetes objects: built-in kinds, and the rules that match them. */
+  /** Kubernetes objects: built-in kinds, and the rules that match them (rules read the full parse). */
   searchObjects(rules: readonly ImageRule[]): void {
-    if (!this.doc.isComposed) {
-      // The fast scanner's tree serves unless a rule needs the data or the search meets a part it skipped.
-      try {
-        if (this.searchTree(this.doc.tree, undefined, rules)) return;
-      } catch (err) {
-        if (!(err instanceof NeedsFullParse)) throw err;
+    for (const object of this.doc.objects) {
+      for (const field of object.imageFields) this.add(object, field);
+      for (const rule of rules) {
+        if (!ruleApplies(rule, object)) continue;
+        const { tree, data } = this.doc.full();
+        for (const field of ruleMatches(rule, dataAt(data, object.prefix), childAt(tree, object.prefix))) this.add(object, field, rule);
       }
-      this.found = [];
-      this.errors = [];
-      this.seen = new Set();
     }
-    const full = this.doc.full();
-    this.searchTree(full.tree, full.data, rules);
-  }
-
-  /** Returns false, having done nothing, when rules apply but `data` is not at hand. */
-  private searchTree(tree: TreeNode | undefined, data: unknown, rules: readonly ImageRule[]): boolean {
-    const objects = objectsOf(tree);
-    const applying = objects.map((o) => rules.filter((rule) => ruleApplies(rule, o)));
-    if (data === undefined && applying.some((list) => list.length > 0)) return false;
-    objects.forEach((o, i) => {
-      for (const f of builtinImageFields(o.node, o.kind)) this.add(o, f);
-      for (const rule of applying[i] ?? []) {
-        for (const f of ruleMatches(rule, dataAt(data, o.prefix), o.node)) this.add(o, f, rule);
-      }
-    });
-    return true;
   }
 
   /** Any YAML: every Raw rule, applied to the whole document. */
   searchRaw(rules: readonly ImageRule[]): void {
     const { tree, data } = this.doc.full();
-    const object = new ObjectAt([], tree ?? { kind: 'scalar', value: null }, stringAt(tree, 'kind') ?? '', '');
+    const object: KubeObject = { prefix: [], ...identify(tree), apiVersion: '', imageFields: [] };
     for (const rule of rules) for (const f of ruleMatches(rule, data, tree)) this.add(object, f, rule);
   }
 }
