@@ -8,9 +8,9 @@ import { parseReference, type ImageReference } from '../reference/reference.js';
 import type { JsonPathKey, NodeAtPath } from './builtin-kinds.js';
 import { formatJsonPath } from './json-path.js';
 import { jsonPath } from './lazy-deps.js';
+import { identify, type KubeObject } from './objects.js';
 import type { ImageRule, ImageRules } from './rules.js';
 import type { ManifestDocument, ManifestStream } from './stream.js';
-import { identify, type KubeObject } from './objects.js';
 import { childAt, type ScalarLocation, type TreeNode } from './tree.js';
 
 /** One place in the stream where an image is written. */
@@ -101,9 +101,9 @@ interface StreamMemo {
 
 /** The search of one document. */
 class DocumentSearch {
-  private found: { start: number; occurrence: ImageOccurrence }[] = [];
-  private errors: Error[] = [];
-  private seen = new Set<number>();
+  private readonly found: { start: number; occurrence: ImageOccurrence }[] = [];
+  private readonly errors: Error[] = [];
+  private readonly seen = new Set<number>();
 
   constructor(
     private readonly stream: ManifestStream,
