@@ -26,7 +26,8 @@ function runOnce(input: string): Promise<{ ms: number; maxRssKb: number | undefi
     let lines = 0;
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {
-      for (const byte of chunk) if (byte === 0x0a) lines++;
+      // indexOf, not a loop over bytes: the parent must drain the pipe as fast as the child fills it.
+      for (let at = chunk.indexOf(0x0a); at >= 0; at = chunk.indexOf(0x0a, at + 1)) lines++;
     });
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
