@@ -26,7 +26,8 @@ function runOnce(input: string): Promise<{ ms: number; maxRssKb: number | undefi
     let lines = 0;
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => {
-      for (const byte of chunk) if (byte === 0x0a) lines++;
+      // indexOf, not a loop over bytes: the parent must drain the pipe as fast as the child fills it.
+      for (let at = chunk.indexOf(0x0a); at >= 0; at = chunk.indexOf(0x0a, at + 1)) lines++;
     });
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
@@ -53,4 +54,4 @@ for (let run = 1; run <= RUNS; run++) {
   console.log(`run ${run}: ${ms.toFixed(0)} ms, ${(mb / (ms / 1000)).toFixed(1)} MB/s${rss}, ${lines} images listed`);
 }
 console.log(`best: ${(mb / (best / 1000)).toFixed(1)} MB/s (target >= 20), wall clock including process start`);
-console.log(GNU_TIME ? `peak RSS: ${(peakKb / 1024).toFixed(0)} MB (target < 300)` : 'peak RSS: not measured (no /usr/bin/time)');
+console.log(GNU_TIME ? `peak RSS: ${(peakKb / 1024).toFixed(0)} MB (target < 300)` : 'peak RSS: not measured (no /usr/bin/time: run scripts/install-system-deps.sh as root)');

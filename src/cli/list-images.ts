@@ -6,20 +6,18 @@ export type ListFormat = 'table' | 'json';
 
 export function formatImageList(occurrences: readonly ImageOccurrence[], format: ListFormat): string {
   if (format === 'json') {
-    return occurrences
-      .map((o) =>
-        JSON.stringify({
-          doc: o.doc,
-          kind: o.kind,
-          namespace: o.namespace,
-          name: o.name,
-          path: o.path,
-          image: o.image,
-          normalized: formatReference(o.reference),
-        }),
-      )
-      .map((line) => `${line}\n`)
-      .join('');
+    const lines = occurrences.map((o) =>
+      JSON.stringify({
+        doc: o.doc,
+        kind: o.kind,
+        namespace: o.namespace,
+        name: o.name,
+        path: o.path,
+        image: o.image,
+        normalized: formatReference(o.reference),
+      }),
+    );
+    return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
   }
   const rows = [
     ['DOC', 'KIND', 'NAMESPACE', 'NAME', 'PATH', 'IMAGE'],

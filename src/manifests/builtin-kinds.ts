@@ -3,7 +3,7 @@
  * such as extensions/v1beta1, apps/v1beta2 and batch/v1beta1 included), and where images sit in
  * a pod spec.
  */
-import { child, childAt, seqItems, type TreeNode } from './tree.js';
+import { child, childAt, seqItems, type TreeNode, type WantedKeys } from './tree.js';
 
 export type JsonPathKey = string | number;
 
@@ -21,7 +21,11 @@ export const POD_SPEC_PATHS: Readonly<Record<string, readonly string[]>> = {
   CronJob: ['spec', 'jobTemplate', 'spec', 'template', 'spec'],
 };
 
-const CONTAINER_FIELDS = ['containers', 'initContainers', 'ephemeralContainers'];
+/** Image fields of a pod spec: `path` inside every item of the list `list`. */
+const IMAGE_FIELDS: readonly { list: string; path: readonly string[] }[] = [
+  ...['containers', 'initContainers', 'ephemeralContainers'].map((list) => ({ list, path: ['image'] })),
+  { list: 'volumes', path: ['image', 'reference'] },
+];
 
 /** `List` and every `*List` kind hold their objects in `items`. */
 export function isListKind(kind: string): boolean {
@@ -39,15 +43,19 @@ export function builtinImageFields(object: TreeNode, kind: string): NodeAtPath[]
   if (!specPath) return [];
   const spec = childAt(object, specPath);
   const found: NodeAtPath[] = [];
-  for (const field of CONTAINER_FIELDS) {
-    seqItems(child(spec, field)).forEach((container, i) => {
-      const node = child(container, 'image');
-      if (node) found.push({ path: [...specPath, field, i, 'image'], node });
+  for (const { list, path } of IMAGE_FIELDS) {
+    seqItems(child(spec, list)).forEach((item, i) => {
+      const node = childAt(item, path);
+      if (node) found.push({ path: [...specPath, list, i, ...path], node });
     });
   }
-  seqItems(child(spec, 'volumes')).forEach((volume, i) => {
-    const node = childAt(volume, ['image', 'reference']);
-    if (node) found.push({ path: [...specPath, 'volumes', i, 'image', 'reference'], node });
-  });
   return found;
+}
+
+/** Adds to an object's WantedKeys every key builtinImageFields reads, for every kind. */
+export function wantBuiltinImageFields(object: WantedKeys): void {
+  for (const specPath of Object.values(POD_SPEC_PATHS)) {
+    const spec = object.want(specPath);
+    for (const { list, path } of IMAGE_FIELDS) spec.want([list, ...path]);
+  }
 }

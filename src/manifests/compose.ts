@@ -2,8 +2,9 @@
  * The full reader: parses one document with `yaml`'s CST parser and composer, reports invalid
  * YAML with its position, and converts the result into the tree the image finder walks.
  */
-import { CST, Composer, Parser, isAlias, isMap, isScalar, isSeq, type Document, type Node } from 'yaml';
+import type { Document, Node } from 'yaml';
 import { ReimageError } from '../errors.js';
+import { yaml } from './lazy-deps.js';
 import type { DocumentChunk } from './split.js';
 import type { ScalarLocation, TreeNode } from './tree.js';
 
@@ -27,6 +28,7 @@ export function positionOf(chunk: DocumentChunk, offset: number): { line: number
 }
 
 export function composeDocument(chunk: DocumentChunk): ComposedDocument {
+  const { Composer, Parser } = yaml();
   const tokens = new Parser().parse(chunk.text);
   const composer = new Composer({ keepSourceTokens: true, uniqueKeys: false });
   const docs: Document.Parsed[] = [...composer.compose(tokens, true)];
@@ -53,17 +55,20 @@ export function composeDocument(chunk: DocumentChunk): ComposedDocument {
 }
 
 function toTree(doc: Document.Parsed, node: Node | null, base: number, inFlow: boolean): TreeNode | undefined {
+  const { CST, isAlias, isMap, isScalar, isSeq } = yaml();
   if (node === null) return undefined;
   if (isAlias(node)) return toTree(doc, node.resolve(doc) ?? null, base, inFlow);
   if (isMap(node)) {
     const flow = inFlow || node.flow === true;
-    const entries = new Map<string, TreeNode>();
+    const keys: string[] = [];
+    const values: TreeNode[] = [];
     for (const pair of node.items) {
       const key = isScalar(pair.key) ? pair.key.value : isAlias(pair.key) ? pair.key.resolve(doc)?.toJSON() : pair.key;
       const value = toTree(doc, pair.value as Node | null, base, flow);
-      entries.set(String(key), value ?? { kind: 'scalar', value: null });
+      keys.push(String(key));
+      values.push(value ?? { kind: 'scalar', value: null });
     }
-    return { kind: 'map', entries };
+    return { kind: 'map', keys, values, partial: false };
   }
   if (isSeq(node)) {
     const flow = inFlow || node.flow === true;

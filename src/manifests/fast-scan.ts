@@ -8,11 +8,14 @@
  * (anchors, tags, multi-line scalars, escapes, odd indentation, tabs...), it gives up and the
  * document goes through the full `yaml` parser, which also reports real errors. So a document the
  * scanner accepts is one the full parser reads the same way.
+ *
+ * Every line is checked, but nodes are built only for the keys the caller wants (WantedKeys):
+ * allocating the rest, only for the garbage collector to free it, was most of the cost.
  */
 import { isSimpleFlowLine } from './flow-check.js';
 import type { DocumentChunk } from './split.js';
 import { resolveCorePlain } from './plain-scalar.js';
-import type { MapNode, ScalarNode, SeqNode, TreeNode } from './tree.js';
+import type { ScalarNode, TreeNode, WantedKeys } from './tree.js';
 
 class GiveUp extends Error {}
 const giveUp = (): never => {
@@ -25,39 +28,30 @@ const HASH = 0x23;
 const DASH = 0x2d;
 const COLON = 0x3a;
 const CR = 0x0d;
-const NL = 0x0a;
+const DOUBLE_QUOTE = 0x22;
+const SINGLE_QUOTE = 0x27;
+const BACKSLASH = 0x5c;
 /** Characters that cannot start a plain scalar or key (`-`, `?`, `:` are handled separately). */
 const INDICATORS = new Set([...',[]{}#&*!|>\'"%@`'].map((c) => c.charCodeAt(0)));
 const NULL_NODE: ScalarNode = { kind: 'scalar', value: null };
+/** What the scanner returns for anything it skipped over or was not asked to build. */
 const OPAQUE: TreeNode = { kind: 'opaque' };
 const EMPTY_FLOW = /^(?:\[[ ]*\]|\{[ ]*\})[ ]*(?:#.*)?$/;
 const BLOCK_HEADER = /^[|>][-+]?[ ]*(?:[ ]#.*)?$/;
 
-/** Returns the document's tree (undefined for an empty document), or null to say "use the full parser". */
-export function fastScan(chunk: DocumentChunk): { tree: TreeNode | undefined } | null {
-  try {
-    return { tree: new Scanner(chunk).document() };
-  } catch (err) {
-    if (err instanceof GiveUp) return null;
-    throw err;
-  }
-}
-
-class Scanner {
-  private readonly text: string;
-  private readonly base: number;
-  private readonly starts: number[] = [];
+/** The lines of one document. A single table serves every document, to spare the garbage collector. */
+class LineTable {
+  count = 0;
+  starts = new Int32Array(256);
   /** Line ends, before any "\r\n" or "\n". */
-  private readonly ends: number[] = [];
-  private readonly indents: number[] = [];
+  ends = new Int32Array(256);
+  /** Leading spaces. */
+  indents = new Int32Array(256);
   /** 1 when a line is blank or only a comment. */
-  private readonly ignorable: number[] = [];
-  private i = 0;
+  ignorable = new Uint8Array(256);
 
-  constructor(chunk: DocumentChunk) {
-    this.text = chunk.text;
-    this.base = chunk.start;
-    const t = this.text;
+  read(t: string): this {
+    this.count = 0;
     let nextCr = t.indexOf('\r');
     for (let pos = 0; pos < t.length; ) {
       let nl = t.indexOf('\n', pos);
@@ -76,16 +70,69 @@ class Scanner {
       }
       if (nextCr >= 0 && nextCr < end) giveUp(); // a lone CR is a line break to YAML
       if (nextCr >= 0 && nextCr < nl) nextCr = t.indexOf('\r', nl);
-      this.starts.push(pos);
-      this.ends.push(end);
-      this.indents.push(p - pos);
-      this.ignorable.push(c === -1 || c === HASH ? 1 : 0);
+      if (this.count === this.starts.length) this.grow();
+      this.starts[this.count] = pos;
+      this.ends[this.count] = end;
+      this.indents[this.count] = p - pos;
+      this.ignorable[this.count] = c === -1 || c === HASH ? 1 : 0;
+      this.count++;
       pos = nl + 1;
     }
+    return this;
   }
 
-  private get lines(): number {
-    return this.starts.length;
+  private grow(): void {
+    this.starts = doubled(this.starts);
+    this.ends = doubled(this.ends);
+    this.indents = doubled(this.indents);
+    this.ignorable = doubled(this.ignorable);
+  }
+}
+
+function doubled<T extends Int32Array | Uint8Array>(a: T): T {
+  const b = new (a.constructor as new (length: number) => T)(a.length * 2);
+  b.set(a);
+  return b;
+}
+
+const LINES = new LineTable();
+
+/**
+ * Returns the document's tree (undefined for an empty document), or null to say "use the full
+ * parser". The tree holds only the wanted keys of the root mapping, recursively.
+ */
+export function fastScan(chunk: DocumentChunk, wanted: WantedKeys): { tree: TreeNode | undefined } | null {
+  try {
+    return { tree: new Scanner(chunk, LINES.read(chunk.text)).document(wanted) };
+  } catch (err) {
+    if (err instanceof GiveUp) return null;
+    throw err;
+  }
+}
+
+class Scanner {
+  private readonly text: string;
+  private readonly base: number;
+  private readonly lines: number;
+  private readonly starts: Int32Array;
+  private readonly ends: Int32Array;
+  private readonly indents: Int32Array;
+  private readonly ignorable: Uint8Array;
+  private i = 0;
+
+  constructor(chunk: DocumentChunk, table: LineTable) {
+    this.text = chunk.text;
+    this.base = chunk.start;
+    this.lines = table.count;
+    this.starts = table.starts;
+    this.ends = table.ends;
+    this.indents = table.indents;
+    this.ignorable = table.ignorable;
+  }
+
+  /** Indentation of line i, or -1 past the last line. */
+  private indentAt(i: number): number {
+    return i < this.lines ? this.indents[i]! : -1;
   }
 
   private skipIgnorable(): void {
@@ -97,22 +144,22 @@ class Scanner {
     return this.text.slice(this.starts[i]! + col, this.ends[i]);
   }
 
-  document(): TreeNode | undefined {
+  document(wanted: WantedKeys): TreeNode | undefined {
     this.skipIgnorable();
     if (this.i >= this.lines) return undefined;
-    const first = this.rest(this.i, 0);
-    if (first.startsWith('%') || first.charCodeAt(0) === 0xfeff) giveUp();
-    if (first.startsWith('---')) {
-      if (!/^---[ ]*(?:[ ]#.*)?$/.test(first)) giveUp();
+    const first = this.starts[this.i]!;
+    if (this.text.startsWith('%', first) || this.text.charCodeAt(first) === 0xfeff) giveUp();
+    if (this.text.startsWith('---', first)) {
+      if (!/^---[ ]*(?:[ ]#.*)?$/.test(this.rest(this.i, 0))) giveUp();
       this.i++;
       this.skipIgnorable();
     }
     let tree: TreeNode | undefined;
-    if (this.i < this.lines && !this.rest(this.i, 0).startsWith('...')) {
+    if (this.i < this.lines && !this.text.startsWith('...', this.starts[this.i]!)) {
       const col = this.indents[this.i]!;
       // Root scalars and sequences are rare in manifests: leave them to the full parser.
       if (this.isSeqItem(this.i, col) || this.keyEnd(this.i, col) < 0) giveUp();
-      tree = this.map(col);
+      tree = this.map(col, wanted);
       this.skipIgnorable();
     }
     if (this.i < this.lines) {
@@ -146,42 +193,53 @@ class Scanner {
     return -1;
   }
 
+  /** Index in wanted.names of the key written from start to colon (spaces before the colon aside), or -1. */
+  private wantedIndex(wanted: WantedKeys, start: number, colon: number): number {
+    let end = colon;
+    while (this.text.charCodeAt(end - 1) === SPACE) end--;
+    const { names } = wanted;
+    for (let k = 0; k < names.length; k++) {
+      if (names[k]!.length === end - start && this.text.startsWith(names[k]!, start)) return k;
+    }
+    return -1;
+  }
+
   /** A block mapping whose keys sit at column col, starting at line this.i. */
-  private map(col: number): MapNode {
-    const entries = new Map<string, TreeNode>();
+  private map(col: number, wanted: WantedKeys | undefined): TreeNode {
+    const values = wanted && new Array<TreeNode | undefined>(wanted.names.length);
     const t = this.text;
     for (;;) {
       const i = this.i;
       const colon = this.keyEnd(i, col);
       if (colon < 0) giveUp();
-      const key = t.slice(this.starts[i]! + col, colon).trimEnd();
+      const k = wanted ? this.wantedIndex(wanted, this.starts[i]! + col, colon) : -1;
+      const keyWanted = k < 0 ? undefined : wanted?.inside[k];
       let p = colon + 1;
       while (p < this.ends[i]! && t.charCodeAt(p) === SPACE) p++;
       let value: TreeNode;
       if (p === this.ends[i] || t.charCodeAt(p) === HASH) {
         this.i++;
         this.skipIgnorable();
-        const n = this.indents[this.i];
-        if (n === undefined) value = NULL_NODE;
-        else if (n > col) value = this.block(n);
-        else if (n === col && this.isSeqItem(this.i, col)) value = this.seq(col);
+        const n = this.indentAt(this.i);
+        if (n > col) value = this.block(n, keyWanted);
+        else if (n === col && this.isSeqItem(this.i, col)) value = this.seq(col, keyWanted);
         else value = NULL_NODE;
       } else {
-        value = this.inline(i, p, col);
+        value = this.inline(i, p, col, keyWanted);
         this.skipIgnorable();
-        if (this.i < this.lines && this.indents[this.i]! > col) giveUp();
+        if (this.indentAt(this.i) > col) giveUp();
       }
-      entries.set(key, value);
+      if (values && k >= 0) values[k] = value;
       this.skipIgnorable();
-      const n = this.indents[this.i];
-      if (n === undefined || n < col) return { kind: 'map', entries };
+      const n = this.indentAt(this.i);
+      if (n < col) return wanted && values ? { kind: 'map', keys: wanted.names, values, partial: true } : OPAQUE;
       if (n > col || this.isSeqItem(this.i, col)) giveUp();
     }
   }
 
-  /** A block sequence whose dashes sit at column col (the line's indentation). */
-  private seq(col: number): SeqNode {
-    const items: TreeNode[] = [];
+  /** A block sequence whose dashes sit at column col (the line's indentation); items are read with `wanted`. */
+  private seq(col: number, wanted: WantedKeys | undefined): TreeNode {
+    const items: TreeNode[] | undefined = wanted && [];
     const t = this.text;
     for (;;) {
       const i = this.i;
@@ -191,69 +249,73 @@ class Scanner {
       if (p === this.ends[i] || t.charCodeAt(p) === HASH) {
         this.i++;
         this.skipIgnorable();
-        const n = this.indents[this.i];
-        item = n !== undefined && n > col ? this.block(n) : NULL_NODE;
+        const n = this.indentAt(this.i);
+        item = n > col ? this.block(n, wanted) : NULL_NODE;
       } else {
         const itemCol = p - this.starts[i]!;
         if (this.isSeqItem(i, itemCol)) giveUp(); // "- - x"
-        if (this.keyEnd(i, itemCol) >= 0) item = this.map(itemCol);
+        if (this.keyEnd(i, itemCol) >= 0) item = this.map(itemCol, wanted);
         else {
-          item = this.inline(i, p, col);
+          item = this.inline(i, p, col, wanted);
           this.skipIgnorable();
-          if (this.i < this.lines && this.indents[this.i]! > col) giveUp();
+          if (this.indentAt(this.i) > col) giveUp();
         }
       }
-      items.push(item);
+      items?.push(item);
       this.skipIgnorable();
-      const n = this.indents[this.i];
-      if (n === undefined || n < col || (n === col && !this.isSeqItem(this.i, col))) return { kind: 'seq', items };
+      const n = this.indentAt(this.i);
+      if (n < col || (n === col && !this.isSeqItem(this.i, col))) return items ? { kind: 'seq', items } : OPAQUE;
       if (n > col) giveUp();
     }
   }
 
   /** A block collection on its own lines, at column col. */
-  private block(col: number): TreeNode {
-    if (this.isSeqItem(this.i, col)) return this.seq(col);
+  private block(col: number, wanted: WantedKeys | undefined): TreeNode {
+    if (this.isSeqItem(this.i, col)) return this.seq(col, wanted);
     if (this.keyEnd(this.i, col) < 0) giveUp(); // a multi-line scalar, an anchor, a tag...
-    return this.map(col);
+    return this.map(col, wanted);
   }
 
   /**
    * A value that starts at offset p of line i, after a key or a dash whose collection is at
    * column parentCol. Leaves this.i on the line after the value.
    */
-  private inline(i: number, p: number, parentCol: number): TreeNode {
+  private inline(i: number, p: number, parentCol: number, wanted: WantedKeys | undefined): TreeNode {
     const t = this.text;
     const end = this.ends[i]!;
     const c = t.charCodeAt(p);
     this.i = i + 1;
-    if (c === 0x22 || c === 0x27) {
+    if (c === DOUBLE_QUOTE || c === SINGLE_QUOTE) {
       let close: number;
-      let value: string;
-      if (c === 0x22) {
+      if (c === DOUBLE_QUOTE) {
         close = t.indexOf('"', p + 1);
         if (close < 0 || close >= end) giveUp();
-        value = t.slice(p + 1, close);
-        if (value.includes('\\')) giveUp();
+        for (let q = p + 1; q < close; q++) if (t.charCodeAt(q) === BACKSLASH) giveUp();
       } else {
         close = p + 1;
         for (;;) {
           close = t.indexOf("'", close);
           if (close < 0 || close >= end) giveUp();
-          if (t.charCodeAt(close + 1) !== 0x27) break;
+          if (t.charCodeAt(close + 1) !== SINGLE_QUOTE) break;
           close += 2;
         }
-        value = t.slice(p + 1, close).replaceAll("''", "'");
       }
-      if (!/^(?:[ ]*|[ ]+#.*)$/.test(t.slice(close + 1, end))) giveUp();
-      const tokenType = c === 0x22 ? 'double-quoted-scalar' : 'single-quoted-scalar';
+      if (!this.onlySpacesOrComment(close + 1, end)) giveUp();
+      if (!wanted) return OPAQUE;
+      const inner = t.slice(p + 1, close);
       return {
         kind: 'scalar',
-        value,
-        location: { start: this.base + p, end: this.base + close + 1, tokenType, indent: parentCol, inFlow: false },
+        value: c === DOUBLE_QUOTE ? inner : inner.replaceAll("''", "'"),
+        location: {
+          start: this.base + p,
+          end: this.base + close + 1,
+          tokenType: c === DOUBLE_QUOTE ? 'double-quoted-scalar' : 'single-quoted-scalar',
+          indent: parentCol,
+          inFlow: false,
+        },
       };
     }
-    if (c === 0x5b || c === 0x7b) return this.flow(t.slice(p, end));
+    if (c === 0x5b || c === 0x7b) return this.flow(t.slice(p, end), wanted);
     if (c === 0x7c || c === 0x3e) return this.blockScalar(t.slice(p, end), parentCol);
     if (INDICATORS.has(c)) giveUp();
     if ((c === DASH || c === 0x3f || c === COLON) && (p + 1 === end || t.charCodeAt(p + 1) === SPACE)) giveUp();
@@ -267,18 +329,28 @@ class Scanner {
       if (d === COLON && (q + 1 === end || t.charCodeAt(q + 1) === SPACE)) giveUp();
       if (d === TAB) giveUp();
     }
+    if (!wanted) return OPAQUE;
     while (t.charCodeAt(stop - 1) === SPACE) stop--;
-    const source = t.slice(p, stop);
     return {
       kind: 'scalar',
-      value: resolveCorePlain(source),
+      value: resolveCorePlain(t.slice(p, stop)),
       location: { start: this.base + p, end: this.base + stop, tokenType: 'scalar', indent: parentCol, inFlow: false },
     };
   }
 
+  /** Whether offsets from..end hold only spaces, or a comment after at least one space. */
+  private onlySpacesOrComment(from: number, end: number): boolean {
+    let q = from;
+    while (q < end && this.text.charCodeAt(q) === SPACE) q++;
+    return q === end || (q > from && this.text.charCodeAt(q) === HASH);
+  }
+
   /** A flow collection on one line: `{}` and `[]` are read, anything else is checked and skipped. */
-  private flow(source: string): TreeNode {
-    if (EMPTY_FLOW.test(source)) return source[0] === '[' ? { kind: 'seq', items: [] } : { kind: 'map', entries: new Map() };
+  private flow(source: string, wanted: WantedKeys | undefined): TreeNode {
+    if (EMPTY_FLOW.test(source)) {
+      if (!wanted) return OPAQUE;
+      return source[0] === '[' ? { kind: 'seq', items: [] } : { kind: 'map', keys: [], values: [], partial: false };
+    }
     if (!isSimpleFlowLine(source)) giveUp();
     return OPAQUE;
   }

@@ -3,14 +3,15 @@
  * List kinds, and wherever the image rules' JSONPaths point. Each occurrence can be rewritten in
  * place.
  */
-import { exec } from 'jsonpath-rfc9535';
 import { AggregateReimageError, ReimageError } from '../errors.js';
 import { parseReference, type ImageReference } from '../reference/reference.js';
-import { builtinImageFields, isListKind, type JsonPathKey, type NodeAtPath } from './builtin-kinds.js';
+import type { JsonPathKey, NodeAtPath } from './builtin-kinds.js';
 import { formatJsonPath } from './json-path.js';
+import { jsonPath } from './lazy-deps.js';
+import { identify, type KubeObject } from './objects.js';
 import type { ImageRule, ImageRules } from './rules.js';
 import type { ManifestDocument, ManifestStream } from './stream.js';
-import { childAt, NeedsFullParse, seqItems, stringAt, type ScalarLocation, type TreeNode } from './tree.js';
+import { childAt, type ScalarLocation, type TreeNode } from './tree.js';
 
 /** One place in the stream where an image is written. */
 export class ImageOccurrence {
@@ -66,29 +67,14 @@ function valueType(node: TreeNode): string {
   return 'a block value';
 }
 
-interface ObjectAt {
-  readonly prefix: readonly JsonPathKey[];
-  readonly node: TreeNode;
-  readonly kind: string;
-  readonly apiVersion: string;
-}
-
-/** The document's object, and the objects inside List kinds, recursively. */
-function objectsOf(node: TreeNode | undefined, prefix: readonly JsonPathKey[] = []): ObjectAt[] {
-  if (node?.kind !== 'map') return [];
-  const kind = stringAt(node, 'kind') ?? '';
-  const object: ObjectAt = { prefix, node, kind, apiVersion: stringAt(node, 'apiVersion') ?? '' };
-  if (!isListKind(kind)) return [object];
-  return [object, ...seqItems(childAt(node, ['items'])).flatMap((item, i) => objectsOf(item, [...prefix, 'items', i]))];
-}
-
-function ruleApplies(rule: ImageRule, object: ObjectAt): boolean {
+function ruleApplies(rule: ImageRule, object: KubeObject): boolean {
   return rule.kind.test(object.kind) && rule.apiVersion.test(object.apiVersion);
 }
 
 /** The nodes one rule selects in one object (or, for Raw rules, in the whole document). */
 function ruleMatches(rule: ImageRule, data: unknown, root: TreeNode | undefined): NodeAtPath[] {
   const found: NodeAtPath[] = [];
+  const { exec } = jsonPath();
   for (const expression of rule.paths) {
     exec(data as Parameters<typeof exec>[0], expression, (_value, path) => {
       const node = childAt(root, path);
@@ -104,35 +90,61 @@ function dataAt(data: unknown, path: readonly JsonPathKey[]): unknown {
   return d;
 }
 
+/**
+ * What the searches of one stream share: each distinct image is parsed once, and each distinct
+ * path string kept once (a large stream repeats both many times).
+ */
+interface StreamMemo {
+  readonly references: Map<string, ImageReference | Error>;
+  readonly paths: Map<string, string>;
+}
+
 /** The search of one document. */
 class DocumentSearch {
-  private found: { start: number; occurrence: ImageOccurrence }[] = [];
-  private errors: Error[] = [];
-  private seen = new Set<number>();
-  private root: TreeNode | undefined;
+  private readonly found: { start: number; occurrence: ImageOccurrence }[] = [];
+  private readonly errors: Error[] = [];
+  private readonly seen = new Set<number>();
 
   constructor(
     private readonly stream: ManifestStream,
     private readonly doc: ManifestDocument,
     private readonly options: FindOptions,
+    private readonly memo: StreamMemo,
   ) {}
 
   /** Occurrences in the order they are written, and the errors. */
   result(): { occurrences: ImageOccurrence[]; errors: Error[] } {
-    return { occurrences: this.found.sort((a, b) => a.start - b.start).map((f) => f.occurrence), errors: this.errors };
+    const { found } = this;
+    // Usually in stream order already, and sort() allocates even then.
+    if (found.some((f, i) => i > 0 && found[i - 1]!.start > f.start)) found.sort((a, b) => a.start - b.start);
+    return { occurrences: found.map((f) => f.occurrence), errors: this.errors };
   }
 
-  private add(object: ObjectAt, field: NodeAtPath, rule?: ImageRule): void {
-    if (field.node.kind === 'opaque') throw new NeedsFullParse('image field skipped by the fast scanner');
-    const meta = childAt(object.node, ['metadata']);
-    const namespace = stringAt(meta, 'namespace') ?? '';
-    const name = stringAt(meta, 'name') ?? '';
-    const path = formatJsonPath([...object.prefix, ...field.path]);
-    const where = () => `${path} in document ${this.doc.index} (${describeObject(object.kind, namespace, name)})`;
+  private reference(image: string): ImageReference | Error {
+    let reference = this.memo.references.get(image);
+    if (!reference) {
+      try {
+        reference = parseReference(image);
+      } catch (err) {
+        reference = err as Error;
+      }
+      this.memo.references.set(image, reference);
+    }
+    return reference;
+  }
+
+  private where(object: KubeObject, path: string): string {
+    return `${path} in document ${this.doc.index} (${describeObject(object.kind, object.namespace, object.name)})`;
+  }
+
+  private add(object: KubeObject, field: NodeAtPath, rule?: ImageRule): void {
+    const formatted = formatJsonPath([...object.prefix, ...field.path]);
+    let path = this.memo.paths.get(formatted);
+    if (path === undefined) this.memo.paths.set(formatted, (path = formatted));
     const { node } = field;
     if (node.kind !== 'scalar' || typeof node.value !== 'string' || !node.location) {
       const by = rule ? `${rule.name} selects ` : '';
-      this.errors.push(new ImageFieldError(`${by}${where()}: want an image string, found ${valueType(node)}`));
+      this.errors.push(new ImageFieldError(`${by}${this.where(object, path)}: want an image string, found ${valueType(node)}`));
       return;
     }
     const { start } = node.location;
@@ -140,54 +152,33 @@ class DocumentSearch {
     this.seen.add(start);
     const image = node.value;
     if (this.options.ignore?.test(image)) return;
-    let reference: ImageReference;
-    try {
-      reference = parseReference(image);
-    } catch (err) {
-      this.errors.push(new ImageFieldError(`${where()}: ${(err as Error).message}`));
+    const reference = this.reference(image);
+    if (reference instanceof Error) {
+      this.errors.push(new ImageFieldError(`${this.where(object, path)}: ${reference.message}`));
       return;
     }
     const occurrence = new ImageOccurrence(
-      this.stream, node.location, this.doc.index, object.kind, object.apiVersion, namespace, name, path, image, reference,
+      this.stream, node.location, this.doc.index, object.kind, object.apiVersion, object.namespace, object.name, path, image, reference,
     );
     this.found.push({ start, occurrence });
   }
 
-  /** Kubernetes objects: built-in kinds, and the rules that match them. */
+  /** Kubernetes objects: built-in kinds, and the rules that match them (rules read the full parse). */
   searchObjects(rules: readonly ImageRule[]): void {
-    if (!this.doc.isComposed) {
-      // The fast scanner's tree serves unless a rule needs the data or the search meets a part it skipped.
-      try {
-        if (this.searchTree(this.doc.tree, undefined, rules)) return;
-      } catch (err) {
-        if (!(err instanceof NeedsFullParse)) throw err;
+    for (const object of this.doc.objects) {
+      for (const field of object.imageFields) this.add(object, field);
+      for (const rule of rules) {
+        if (!ruleApplies(rule, object)) continue;
+        const { tree, data } = this.doc.full();
+        for (const field of ruleMatches(rule, dataAt(data, object.prefix), childAt(tree, object.prefix))) this.add(object, field, rule);
       }
-      this.found = [];
-      this.errors = [];
-      this.seen = new Set();
     }
-    const full = this.doc.full();
-    this.searchTree(full.tree, full.data, rules);
-  }
-
-  /** Returns false, having done nothing, when rules apply but `data` is not at hand. */
-  private searchTree(tree: TreeNode | undefined, data: unknown, rules: readonly ImageRule[]): boolean {
-    const objects = objectsOf(tree);
-    const applying = objects.map((o) => rules.filter((rule) => ruleApplies(rule, o)));
-    if (data === undefined && applying.some((list) => list.length > 0)) return false;
-    objects.forEach((o, i) => {
-      for (const f of builtinImageFields(o.node, o.kind)) this.add(o, f);
-      for (const rule of applying[i] ?? []) {
-        for (const f of ruleMatches(rule, dataAt(data, o.prefix), o.node)) this.add(o, f, rule);
-      }
-    });
-    return true;
   }
 
   /** Any YAML: every Raw rule, applied to the whole document. */
   searchRaw(rules: readonly ImageRule[]): void {
     const { tree, data } = this.doc.full();
-    const object: ObjectAt = { prefix: [], node: tree ?? { kind: 'scalar', value: null }, kind: stringAt(tree, 'kind') ?? '', apiVersion: '' };
+    const object: KubeObject = { prefix: [], ...identify(tree), apiVersion: '', imageFields: [] };
     for (const rule of rules) for (const f of ruleMatches(rule, data, tree)) this.add(object, f, rule);
   }
 }
@@ -199,8 +190,9 @@ class DocumentSearch {
 export function findImages(stream: ManifestStream, rules: ImageRules, options: FindOptions = {}): ImageOccurrence[] {
   const found: ImageOccurrence[] = [];
   const errors: Error[] = [];
+  const memo: StreamMemo = { references: new Map(), paths: new Map() };
   for (const doc of stream.documents) {
-    const search = new DocumentSearch(stream, doc, options);
+    const search = new DocumentSearch(stream, doc, options, memo);
     if (rules.input === 'yaml') search.searchRaw(rules.rules);
     else search.searchObjects(rules.rules);
     const result = search.result();

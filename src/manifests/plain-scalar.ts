@@ -8,8 +8,12 @@ const CORE_BOOL = /^(?:true|True|TRUE|false|False|FALSE)$/;
 const CORE_INT = /^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$/;
 const CORE_FLOAT = /^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
 
+/** Only these can start a plain scalar that is not a string (null, booleans, numbers): a quick test for the rest. */
+const NON_STRING_START = /^(?:$|[~nNtTfF.+\-0-9])/;
+
 /** The value `yaml` gives a plain scalar under the core schema. */
 export function resolveCorePlain(text: string): unknown {
+  if (!NON_STRING_START.test(text)) return text;
   if (CORE_NULL.test(text)) return null;
   if (CORE_BOOL.test(text)) return text[0] === 't' || text[0] === 'T';
   if (CORE_INT.test(text)) {

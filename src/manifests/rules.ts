@@ -4,10 +4,9 @@
  * apiVersion are (unanchored, RE2) regexps and `kind: Raw` marks rules for `-input yaml`.
  */
 import { readFile } from 'node:fs/promises';
-import { exec } from 'jsonpath-rfc9535';
-import { parse } from 'yaml';
 import { UsageError, errorMessage } from '../errors.js';
 import { goRegExp } from '../regexp.js';
+import { jsonPath, yaml } from './lazy-deps.js';
 
 export type InputMode = 'k8s' | 'yaml';
 
@@ -76,22 +75,25 @@ function typeName(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a mapping' : `a ${typeof v}`;
 }
 
-function compileRule(config: RuleConfig, name: string): ImageRule {
-  const raw = config.kind === 'Raw';
-  const paths = config.imageJSONP ?? [];
-  for (const path of paths) {
+/** Checks a rule's JSONPaths (the built-in rules' are known to be good, and are not checked). */
+function checkJsonPaths(config: RuleConfig, name: string): void {
+  for (const path of config.imageJSONP ?? []) {
     try {
-      exec({}, path, () => {});
+      jsonPath().exec({}, path, () => {});
     } catch (err) {
       throw new RulesConfigError(`${name}: invalid JSONPath ${JSON.stringify(path)}: ${errorMessage(err)}`);
     }
   }
+}
+
+function compileRule(config: RuleConfig, name: string): ImageRule {
+  const raw = config.kind === 'Raw';
   return {
     name,
     raw,
     kind: goRegExp(raw ? '' : config.kind ?? '', `the kind of ${name}`),
     apiVersion: goRegExp(raw ? '' : config.apiVersion ?? '', `the apiVersion of ${name}`),
-    paths,
+    paths: config.imageJSONP ?? [],
   };
 }
 
@@ -100,14 +102,16 @@ export function parseImageRules(text: string | undefined, source: string, input:
   let data: unknown = null;
   if (text !== undefined) {
     try {
-      data = parse(text, { uniqueKeys: false });
+      data = yaml().parse(text, { uniqueKeys: false });
     } catch (err) {
       throw new RulesConfigError(`${source}: invalid YAML: ${errorMessage(err).split('\n')[0]}`);
     }
   }
-  const rules = readRuleConfigs(data, source).map((config, i) =>
-    compileRule(config, `rule ${i + 1} (kind ${config.kind ?? ''}) in ${source}`),
-  );
+  const rules = readRuleConfigs(data, source).map((config, i) => {
+    const name = `rule ${i + 1} (kind ${config.kind ?? ''}) in ${source}`;
+    checkJsonPaths(config, name);
+    return compileRule(config, name);
+  });
   rules.push(...BUILTIN_RULE_CONFIGS.map((config) => compileRule(config, `built-in rule for ${config.kind}`)));
   return { input, rules: rules.filter((rule) => rule.raw === (input === 'yaml')) };
 }

@@ -6,17 +6,18 @@
 import { AggregateReimageError } from '../errors.js';
 import { composeDocument, InvalidYamlError, type ComposedDocument } from './compose.js';
 import { fastScan } from './fast-scan.js';
+import { objectsOf, SEARCHED_KEYS, type KubeObject } from './objects.js';
 import { renderScalar } from './scalar-edit.js';
 import { splitDocuments, type DocumentChunk } from './split.js';
-import type { ScalarLocation, TreeNode } from './tree.js';
+import { NeedsFullParse, type ScalarLocation } from './tree.js';
 
 export class ManifestDocument {
   private composed: ComposedDocument | undefined;
 
   constructor(
     readonly chunk: DocumentChunk,
-    /** The tree from the fast scanner, or from the full parser when the scanner declined. */
-    readonly tree: TreeNode | undefined,
+    /** The document's Kubernetes objects, from the fast scanner or, when it declined, the full parser. */
+    readonly objects: readonly KubeObject[],
     composed?: ComposedDocument,
   ) {
     this.composed = composed;
@@ -66,6 +67,22 @@ export class ManifestStream {
 }
 
 /**
+ * The objects of a document, read by the fast scanner; undefined when the full parser must read
+ * it (the scanner declined, or an object has a part the scanner skipped). The scanner's tree is
+ * not kept.
+ */
+function scanObjects(chunk: DocumentChunk): KubeObject[] | undefined {
+  const scanned = fastScan(chunk, SEARCHED_KEYS);
+  if (!scanned) return undefined;
+  try {
+    return objectsOf(scanned.tree);
+  } catch (err) {
+    if (err instanceof NeedsFullParse) return undefined;
+    throw err;
+  }
+}
+
+/**
  * Reads a stream of YAML documents. Every document is checked; all invalid ones are reported
  * together, each with its index, line and column. `fastScan: false` sends every document through
  * the full parser (the fast scanner reads plain block documents the same way, only faster).
@@ -75,14 +92,14 @@ export function parseManifestStream(text: string, options: { fastScan?: boolean 
   const documents: ManifestDocument[] = [];
   const errors: InvalidYamlError[] = [];
   for (const chunk of splitDocuments(text)) {
-    const scanned = useFastScan ? fastScan(chunk) : null;
-    if (scanned) {
-      documents.push(new ManifestDocument(chunk, scanned.tree));
+    const objects = useFastScan ? scanObjects(chunk) : undefined;
+    if (objects) {
+      documents.push(new ManifestDocument(chunk, objects));
       continue;
     }
     try {
       const composed = composeDocument(chunk);
-      documents.push(new ManifestDocument(chunk, composed.tree, composed));
+      documents.push(new ManifestDocument(chunk, objectsOf(composed.tree), composed));
     } catch (err) {
       if (!(err instanceof InvalidYamlError)) throw err;
       errors.push(err);

@@ -1,6 +1,7 @@
 /**
  * A small read-only view of a YAML document, built either by the fast scanner or from a composed
  * `yaml` Document: just enough to find images and to know where each scalar sits in the stream.
+ * The fast scanner builds only the parts the image search reads (see WantedKeys).
  */
 
 /** Where a scalar is written in the stream, and how, so that it can be rewritten in place. */
@@ -15,10 +16,43 @@ export interface ScalarLocation {
   readonly inFlow: boolean;
 }
 
+/**
+ * The keys of a mapping that a reader wants, each with what it wants inside that key's value.
+ * A sequence's items are read with the sequence's own WantedKeys.
+ */
+export class WantedKeys {
+  readonly names: string[] = [];
+  /** What is wanted inside the value of names[i]. */
+  readonly inside: WantedKeys[] = [];
+
+  /** Wants `key`, and `inside` within its value; returns `inside`. */
+  add(key: string, inside = new WantedKeys()): WantedKeys {
+    this.names.push(key);
+    this.inside.push(inside);
+    return inside;
+  }
+
+  /** Wants a path of keys; returns what is wanted at its end, to add more below it. */
+  want(path: readonly string[]): WantedKeys {
+    let at: WantedKeys = this;
+    for (const key of path) {
+      const i = at.names.indexOf(key);
+      at = i < 0 ? at.add(key) : at.inside[i]!;
+    }
+    return at;
+  }
+}
+
 export interface MapNode {
   readonly kind: 'map';
-  /** By key; with duplicate keys the last one wins, as in go-yaml and kubectl. */
-  readonly entries: ReadonlyMap<string, TreeNode>;
+  /**
+   * The keys, and at the same index each one's value (undefined when absent). With duplicate keys
+   * the last one wins, as in go-yaml and kubectl.
+   */
+  readonly keys: readonly string[];
+  readonly values: readonly (TreeNode | undefined)[];
+  /** True when only `keys` were read (by the fast scanner): any other key is unknown, not absent. */
+  readonly partial: boolean;
 }
 
 export interface SeqNode {
@@ -34,8 +68,8 @@ export interface ScalarNode {
 }
 
 /**
- * Something the fast scanner skipped over without reading (a block scalar, a flow collection).
- * Looking inside it needs the full parser.
+ * Something the fast scanner skipped over without reading (a block scalar, a flow collection, a
+ * value nobody wanted). Looking inside it needs the full parser.
  */
 export interface OpaqueNode {
   readonly kind: 'opaque';
@@ -53,7 +87,11 @@ function open(node: TreeNode | undefined): Exclude<TreeNode, OpaqueNode> | undef
 
 export function child(node: TreeNode | undefined, key: string | number): TreeNode | undefined {
   const n = open(node);
-  if (n?.kind === 'map') return n.entries.get(String(key));
+  if (n?.kind === 'map') {
+    const i = n.keys.lastIndexOf(String(key));
+    if (i < 0 && n.partial) throw new NeedsFullParse(`key ${key} was not read`);
+    return i < 0 ? undefined : n.values[i];
+  }
   if (n?.kind === 'seq' && typeof key === 'number') return n.items[key];
   return undefined;
 }
