@@ -206,6 +206,33 @@ fi
     }
   });
 
+  it('learns the challenge from one unauthenticated request while concurrent first requests wait, and asks once per scope set', async () => {
+    const seen: string[] = [];
+    // Held requests surely overlap: every resolve starts while the first request is in flight.
+    const proxy = await startProxy(regs.token.host, { holdMs: 100, fault: (req) => void seen.push(`${req.method} ${req.url} ${req.headers.authorization?.split(' ')[0] ?? 'anonymous'}`) });
+    try {
+      const auth = b64('testuser:testpass');
+      await dockerConfig({ auths: { [regs.token.host]: { auth }, [proxy.host]: { auth } } });
+      const repos = ['auth/first-a', 'auth/first-b'];
+      for (const repo of repos) await new RegistryClient().pushImage(parseReference(`${regs.token.host}/${repo}:v1`), image(repo));
+      const server = regs.token.tokenServer!;
+      const before = server.requests.length;
+      const client = new RegistryClient();
+      const refs = [...repos, ...repos, ...repos].map((repo) => parseReference(`${proxy.host}/${repo}:v1`));
+      assert.ok((await Promise.all(refs.map((ref) => client.resolve(ref)))).every(Boolean));
+
+      // One unauthenticated HEAD (its 401 carries the challenge, so no /v2/ ping), then each HEAD with a token.
+      const unauthenticated = seen.filter((line) => line.endsWith(' anonymous'));
+      assert.equal(unauthenticated.length, 1);
+      assert.match(unauthenticated[0]!, /^HEAD \/v2\/auth\/first-[ab]\/manifests\/v1 anonymous$/);
+      assert.deepEqual([...seen].sort(), [...refs.map((ref) => `HEAD /v2/${ref.path}/manifests/v1 Bearer`), unauthenticated[0]].sort());
+      assert.deepEqual(proxy.log.map((e) => e.status).sort(), [200, 200, 200, 200, 200, 200, 401]);
+      assert.deepEqual(server.requests.slice(before).map((r) => r.scopes.join(' ')).sort(), repos.map((repo) => `repository:${repo}:pull`));
+    } finally {
+      await proxy.stop();
+    }
+  });
+
   describe('a token refused in the middle of a streamed upload', () => {
     const unauthorized = '{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}';
     let proxy: CountingProxy | undefined;

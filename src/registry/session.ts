@@ -1,8 +1,10 @@
 /**
- * Authenticated requests to registries. Before the first request to a host it pings `/v2/` to
- * learn the auth challenge, so every later request (streamed uploads included) carries the right
- * Authorization from the start; a 401 on a replayable request re-learns the challenge and tries
- * once more with a fresh token (a streamed upload is started over by its caller).
+ * Authenticated requests to registries. The first request to a host goes without Authorization
+ * and its answer teaches the auth challenge (a 401 carries it; anything else means none is
+ * needed); requests to that host meanwhile wait for that answer, then the first is sent again
+ * with the token. A streamed upload cannot be sent twice, so when it would be the first request
+ * the session pings `/v2/` instead. A 401 later re-learns the challenge and tries once more with a
+ * fresh token (a streamed upload is started over by its caller).
  */
 import type { Logger } from '../log.js';
 import { parseChallenge, type Challenge } from './challenge.js';
@@ -20,7 +22,10 @@ export interface ApiRequest {
   readonly body?: RequestBody;
 }
 
+const PING: ApiRequest = { method: 'GET', target: '/v2/' };
+
 export class RegistrySession {
+  /** Per host, the challenge learned (or being learned) from its first answer. */
   private readonly challenges = new Map<string, Promise<Challenge | undefined>>();
   private readonly credentials = new Map<string, Promise<Credential | undefined>>();
   private readonly tokens: TokenCache;
@@ -45,34 +50,55 @@ export class RegistrySession {
    * Returns every response except auth failures, which become typed errors.
    */
   async request(registry: string, scopes: readonly string[], req: ApiRequest, ctx: RequestContext): Promise<Response> {
-    let challenge = await this.challenge(this.endpoint(registry), ctx);
-    const endpoint = this.endpoint(registry);
-    const url = new URL(req.target, endpoint.baseUrl);
-    const sameOrigin = url.origin === endpoint.baseUrl;
-    const send = async (authorization: string | undefined) =>
-      this.transport.send({
-        method: req.method,
-        url: url.href,
-        host: url.host,
-        headers: { ...req.headers, ...(authorization && sameOrigin && { authorization }) },
-        ...(req.body !== undefined && { body: req.body }),
-      }, ctx);
-
-    const first = await this.authorization(endpoint, challenge, scopes, false);
-    const res = await send(first);
+    const { host } = this.endpoint(registry);
+    const known = this.challenges.get(host);
+    if (known) return this.authorizedRequest(registry, scopes, req, await known, true, ctx);
+    if (req.body instanceof ReadableStream) {
+      const pinged = this.firstRequest(registry, PING, ctx).then(async (res) => {
+        await res.body?.cancel();
+        return challengeIn(res);
+      });
+      return this.authorizedRequest(registry, scopes, req, await this.learn(host, pinged), true, ctx);
+    }
+    const first = this.firstRequest(registry, req, ctx);
+    const learned = this.learn(host, first.then(challengeIn));
+    const res = await first;
     if (res.status !== 401) return res;
+    await res.body?.cancel();
+    // The token was just fetched for this challenge: a second 401 is final.
+    return this.authorizedRequest(registry, scopes, req, await learned, false, ctx);
+  }
+
+  private async authorizedRequest(registry: string, scopes: readonly string[], req: ApiRequest, challenge: Challenge | undefined, mayRenew: boolean, ctx: RequestContext): Promise<Response> {
+    const endpoint = this.endpoint(registry);
+    const first = await this.authorization(endpoint, challenge, scopes, false);
+    const res = await this.send(endpoint, req, first, ctx);
+    if (res.status !== 401 || !mayRenew) return this.checkAuthorized(res, endpoint, first, ctx);
 
     // The token expired or the challenge changed: learn it again and get a fresh token.
-    challenge = parseChallenge(res.headers.get('www-authenticate')) ?? challenge;
-    this.challenges.set(endpoint.host, Promise.resolve(challenge));
-    const second = await this.authorization(endpoint, challenge, scopes, true);
+    const renewed = challengeIn(res) ?? challenge;
+    this.challenges.set(endpoint.host, Promise.resolve(renewed));
+    const second = await this.authorization(endpoint, renewed, scopes, true);
     if (req.body instanceof ReadableStream) {
       // A streamed body is gone: the caller starts the upload over, with the fresh token now cached.
       if (second?.startsWith('Bearer ')) throw new AuthorizationRenewedError({ ...ctx, status: 401, errors: (await registryError(res, ctx)).errors });
       return this.checkAuthorized(res, endpoint, first, ctx);
     }
     await res.body?.cancel();
-    return this.checkAuthorized(await send(second), endpoint, second, ctx);
+    return this.checkAuthorized(await this.send(endpoint, req, second, ctx), endpoint, second, ctx);
+  }
+
+  private send(endpoint: Endpoint, req: ApiRequest, authorization: string | undefined, ctx: RequestContext): Promise<Response> {
+    const url = new URL(req.target, endpoint.baseUrl);
+    // Authorization goes to the registry only, never to an upload URL on another origin.
+    const sameOrigin = url.origin === endpoint.baseUrl;
+    return this.transport.send({
+      method: req.method,
+      url: url.href,
+      host: url.host,
+      headers: { ...req.headers, ...(authorization && sameOrigin && { authorization }) },
+      ...(req.body !== undefined && { body: req.body }),
+    }, ctx);
   }
 
   private async checkAuthorized(res: Response, endpoint: Endpoint, sent: string | undefined, ctx: RequestContext): Promise<Response> {
@@ -91,30 +117,26 @@ export class RegistrySession {
     });
   }
 
-  private challenge(endpoint: Endpoint, ctx: RequestContext): Promise<Challenge | undefined> {
-    let known = this.challenges.get(endpoint.host);
-    if (!known) {
-      known = this.ping(endpoint, ctx);
-      this.challenges.set(endpoint.host, known);
-      known.catch(() => this.challenges.delete(endpoint.host));
-    }
-    return known;
+  /** Remembers the host's challenge while it is being learned; a failure lets the next request try again. */
+  private learn(host: string, challenge: Promise<Challenge | undefined>): Promise<Challenge | undefined> {
+    this.challenges.set(host, challenge);
+    challenge.catch(() => this.challenges.delete(host));
+    return challenge;
   }
 
   /**
-   * GET /v2/ tells whether and how the registry wants us to authenticate. A loopback or insecure
-   * registry is tried over plain HTTP first; a 400 there means it speaks HTTPS only (Go's server
-   * answers plain HTTP on a TLS port so), and then HTTPS it is, with full verification.
+   * The first request to a host, unauthenticated. A loopback or insecure registry is tried over
+   * plain HTTP first; a 400 that is not a registry's JSON error means the port speaks HTTPS only
+   * (Go's and nginx's servers answer plain HTTP on a TLS port so), and then HTTPS it is, with full
+   * verification.
    */
-  private async ping(endpoint: Endpoint, ctx: RequestContext): Promise<Challenge | undefined> {
-    let res = await this.transport.send({ method: 'GET', url: `${endpoint.baseUrl}/v2/`, host: endpoint.host }, ctx);
+  private async firstRequest(registry: string, req: ApiRequest, ctx: RequestContext): Promise<Response> {
+    const endpoint = this.endpoint(registry);
+    const res = await this.send(endpoint, req, undefined, ctx);
+    if (res.status !== 400 || !endpoint.baseUrl.startsWith('http:') || res.headers.get('content-type')?.includes('json')) return res;
     await res.body?.cancel();
-    if (res.status === 400 && endpoint.baseUrl.startsWith('http:')) {
-      this.httpsOnly.add(endpoint.host);
-      res = await this.transport.send({ method: 'GET', url: `https://${endpoint.host}/v2/`, host: endpoint.host }, ctx);
-      await res.body?.cancel();
-    }
-    return res.status === 401 ? parseChallenge(res.headers.get('www-authenticate')) : undefined;
+    this.httpsOnly.add(endpoint.host);
+    return this.send(this.endpoint(registry), req, undefined, ctx);
   }
 
   private async authorization(endpoint: Endpoint, challenge: Challenge | undefined, scopes: readonly string[], fresh: boolean): Promise<string | undefined> {
@@ -135,6 +157,11 @@ export class RegistrySession {
     }
     return found;
   }
+}
+
+/** The challenge a 401 answer carries; undefined for any other answer. */
+function challengeIn(res: Response): Challenge | undefined {
+  return res.status === 401 ? parseChallenge(res.headers.get('www-authenticate')) : undefined;
 }
 
 /** Builds the error for a failed response, with the registry's `errors[]` when it sent them. */
