@@ -12,7 +12,6 @@ import { formatImageList } from './list-images.js';
 import { FLAGS } from './options.js';
 import { pipelineSettingsFromFlags } from './pipeline-settings.js';
 import { settingsFromFlags } from './settings.js';
-import { versionString } from './version.js';
 import { vulncheckConfigFromFlags } from '../vulncheck/config.js';
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -23,6 +22,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     if (parsed.values.V) {
+      const { versionString } = await import('./version.js');
       await writeAll(process.stdout, `${await versionString()}\n`);
       return 0;
     }
