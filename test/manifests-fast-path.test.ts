@@ -22,7 +22,8 @@ test('the fast scanner and the full parser find the same images in a large Helm-
 
 test('the fast tree holds only the keys the search reads; any other key sends the search to the full parser', () => {
   const text = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  labels:\n    a: b\ndata:\n  k: v\n';
-  const tree = fastScan(splitDocuments(text)[0]!, SEARCHED_KEYS)?.tree;
+  const split = splitDocuments(text);
+  const tree = fastScan(split, split.chunks[0]!, SEARCHED_KEYS)?.tree;
   assert.equal(stringAt(tree, 'kind'), 'ConfigMap');
   assert.equal(stringAt(tree, 'metadata', 'name'), 'c');
   assert.equal(stringAt(tree, 'metadata', 'namespace'), undefined);
@@ -32,6 +33,15 @@ test('the fast tree holds only the keys the search reads; any other key sends th
   assert.equal(doc.isComposed, false);
   assert.deepEqual(doc.objects.map((o) => [o.kind, o.apiVersion, o.namespace, o.name]), [['ConfigMap', 'v1', '', 'c']]);
   assert.equal(stringAt(doc.full().tree, 'metadata', 'labels', 'a'), 'b');
+});
+
+test('a document the scanner is unsure of (a lone CR, a tab) goes to the full parser; the documents around it do not', () => {
+  const pod = (name: string) => `kind: Pod\nmetadata:\n  name: ${name}\nspec:\n  containers:\n    - image: ${name}:1\n`;
+  const text = [pod('a'), `kind: Pod # a lone CR\rin a comment\nmetadata:\n  name: b\nspec:\n  containers:\n    - image: b:1\n`, `${pod('c')}\t# a tab before a comment is fine\n`].join('---\n');
+  assert.deepEqual(parseManifestStream(text).documents.map((d) => d.isComposed), [false, true, false]);
+  const images = imagesIn(text);
+  assert.deepEqual(images.map((line) => line.split(' ').at(-1)), ['a:1', 'b:1', 'c:1']);
+  assert.deepEqual(imagesIn(text, undefined, 'k8s', false), images);
 });
 
 test('an object whose searched part the fast scanner skipped is read by the full parser', () => {

@@ -9,7 +9,7 @@ import { type AccessTokenSource, accessTokenSource } from '../gcp/access-token.j
 import type { RetryPolicy } from '../gcp/rest.js';
 import type { Logger } from '../log.js';
 import { describeKey } from './algorithms.js';
-import { kmsKeyVersionName } from './kms-signer.js';
+import { kmsKeyVersionName } from './kms-key-name.js';
 import type { SigningSpec } from './signing-key.js';
 
 /** The flags attestation reads (a structural subset of the CLI's flag values). */

@@ -7,7 +7,8 @@ import { ReimageError } from '../errors.js';
 import type { AccessTokenSource } from '../gcp/access-token.js';
 import type { RetryPolicy } from '../gcp/rest.js';
 import type { Attestor, AttestorKey } from './attestor.js';
-import { KMS_KEY_ID_PREFIX, kmsKeyVersionName, kmsSigner } from './kms-signer.js';
+import { KMS_KEY_ID_PREFIX, kmsKeyVersionName } from './kms-key-name.js';
+import { kmsSigner } from './kms-signer.js';
 import { localKeySigner } from './local-signer.js';
 import type { Signer } from './signer.js';
 

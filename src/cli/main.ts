@@ -5,29 +5,14 @@
 import { ReimageError, errorMessage } from '../errors.js';
 import { createLogger } from '../log.js';
 import { findImages, loadImageRules, parseManifestStream } from '../manifests/index.js';
-import { loadStaticMappings, verifyStaticMappings, writeMappings } from '../mappings/registry-io.js';
-import type { StaticMappings } from '../mappings/static.js';
-import { type ImageSite, Pipeline, ResolveOnce } from '../pipeline/pipeline.js';
-import { attestConfigFromFlags, attestImages } from '../attest/index.js';
-import type { MappingEntry } from '../mappings/format.js';
-import { parseReference } from '../reference/reference.js';
-import { RegistryClient } from '../registry/index.js';
+import { attestConfigFromFlags } from '../attest/config.js';
 import { formatUsage, parseFlags } from './flags.js';
 import { readAll, writeAll } from './io.js';
 import { formatImageList } from './list-images.js';
 import { FLAGS } from './options.js';
 import { pipelineSettingsFromFlags } from './pipeline-settings.js';
 import { settingsFromFlags } from './settings.js';
-import { formatSummary, progressReporter } from './summary.js';
-import { versionString } from './version.js';
-import {
-  checkImages, finalDigestRef, formatVulncheckReport, mappingCveFields, uncopiedSources, vulncheckConfigFromFlags, writeVulncheckReport,
-} from '../vulncheck/index.js';
-
-/** -mappings-only: every image the static mappings name (except -ignore'd ones) instead of the YAML's. */
-function staticSites(mappings: StaticMappings, ignore: RegExp | undefined): ImageSite[] {
-  return [...mappings.entries.keys()].filter((key) => !ignore?.test(key)).map((image) => ({ image, reference: parseReference(image) }));
-}
+import { vulncheckConfigFromFlags } from '../vulncheck/config.js';
 
 export async function main(argv: readonly string[]): Promise<number> {
   try {
@@ -37,6 +22,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     if (parsed.values.V) {
+      const { versionString } = await import('./version.js');
       await writeAll(process.stdout, `${await versionString()}\n`);
       return 0;
     }
@@ -58,68 +44,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
 
-    const started = Date.now();
-    const client = new RegistryClient({ ...job.registry, logger: log });
-    const registry = new ResolveOnce(client);
-    const staticMappings = job.staticMappings && await loadStaticMappings(job.staticMappings, client);
-    if (staticMappings && job.verifyStaticMappings) await verifyStaticMappings(staticMappings, registry);
-
-    // Check, pin, rename and copy every distinct image.
-    const progress = progressReporter(process.stderr);
-    const pipeline = new Pipeline(registry, {
-      ...(job.rename && { rename: job.rename }),
-      ...(staticMappings && { staticMappings }),
-      outputForm: job.outputForm,
-      clobber: job.clobber,
-      noCopy: job.noCopy,
-      dryRun: job.dryRun,
-      logger: log,
-      onProgress: progress.update,
-    });
-    const result = await pipeline.run(staticMappings && job.mappingsOnly ? staticSites(staticMappings, settings.ignore) : occurrences)
-      .finally(progress.clear);
-    if (result.summary.imagesFound > 0) log.info(formatSummary(result.summary, Date.now() - started, job.dryRun));
-
-    // The final images, by digest: what the vulnerability gate scans and attestations name.
-    const digestRefs = new Map<string, string>();
-    for (const [original, m] of result.mappings) digestRefs.set(original, finalDigestRef(m));
-    const finalImages = [...new Set(digestRefs.values())];
-
-    // A dry run or -no-copy copied nothing: images not at their final name are scanned at their source, by digest.
-    const scanAs = job.dryRun || job.noCopy ? await uncopiedSources(result.mappings, registry) : undefined;
-    const verdict = await checkImages(finalImages, vulncheck, { ...(scanAs && { scanAs }) });
-    const vulnReport = formatVulncheckReport(verdict);
-    if (vulncheck.reportOutput) {
-      if (job.dryRun) log.info(`dry run: would write the vulnerability report to ${vulncheck.reportOutput}`);
-      else await writeVulncheckReport(vulncheck.reportOutput, verdict);
-    }
-    if (!verdict.passed) {
-      process.stderr.write(vulnReport);
-      throw new ReimageError('vulnerability check failed: nothing was written');
-    }
-    if (vulnReport) log.warn(vulnReport.trimEnd());
-    const verdictByImage = new Map(verdict.images.map((v) => [v.image, v]));
-    const mappings = new Map<string, MappingEntry>();
-    for (const [original, m] of result.mappings) {
-      const v = verdictByImage.get(digestRefs.get(original) ?? '');
-      mappings.set(original, { ...m, ...(v && mappingCveFields(v)) });
-    }
-
-    await writeMappings(mappings, { file: job.writeMappingsFile, image: job.writeMappingsImage }, client, { dryRun: job.dryRun, logger: log });
-
-    if (attest) {
-      const attested = await attestImages(finalImages, attest);
-      log.info(`attestations for ${attest.attestor}: ${attested.created.length} created, ${attested.skipped.length} already present` +
-        (attested.wouldCreate.length ? `, ${attested.wouldCreate.length} would be created (dry run)` : ''));
-    }
-
-    if (input) {
-      for (const o of occurrences) {
-        const final = result.finals.get(o.image);
-        if (final !== undefined && final !== o.image) o.setImage(final);
-      }
-      await writeAll(process.stdout, input.toString());
-    }
+    // Loaded on this path only (see gate.ts).
+    const { runGate } = await import('./gate.js');
+    await runGate({ job, vulncheck, attest, ignore: settings.ignore, log, input, occurrences });
     return 0;
   } catch (err) {
     process.stderr.write(`reimage: ${errorMessage(err)}\n`);

@@ -3,9 +3,8 @@
  * (following nextPageToken) and create one. Shapes follow grafeas.swagger.json.
  */
 import type { AccessTokenSource } from './access-token.js';
+import { DEFAULT_GRAFEAS_ENDPOINT } from './endpoints.js';
 import { type RetryPolicy, apiUrl, gcpJson } from './rest.js';
-
-export const DEFAULT_GRAFEAS_ENDPOINT = 'https://containeranalysis.googleapis.com';
 
 /** The subset of v1Occurrence fields reimage reads or writes; everything else passes through. */
 export interface Occurrence {

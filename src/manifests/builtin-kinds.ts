@@ -3,6 +3,7 @@
  * such as extensions/v1beta1, apps/v1beta2 and batch/v1beta1 included), and where images sit in
  * a pod spec.
  */
+import { formatJsonPath } from './json-path.js';
 import { child, childAt, seqItems, type TreeNode, type WantedKeys } from './tree.js';
 
 export type JsonPathKey = string | number;
@@ -33,23 +34,39 @@ export function isListKind(kind: string): boolean {
 }
 
 export interface NodeAtPath {
-  readonly path: readonly JsonPathKey[];
+  /** Normalized JSONPath from the document's root: `$.spec.template.spec.containers[0].image`. */
+  readonly path: string;
   readonly node: TreeNode;
 }
 
-/** Every image field present in the object's pod spec, if it is of a built-in kind. */
-export function builtinImageFields(object: TreeNode, kind: string): NodeAtPath[] {
+/**
+ * The paths of image fields in documents' root objects, by kind, IMAGE_FIELDS index and item
+ * index: a large stream repeats the same few, so each is formatted (and kept) once.
+ */
+const ROOT_FIELD_PATHS = new Map<string, string[][]>();
+
+function fieldPath(kind: string, field: number, i: number, objectPath: string): string {
+  const keys = () => [...POD_SPEC_PATHS[kind]!, IMAGE_FIELDS[field]!.list, i, ...IMAGE_FIELDS[field]!.path];
+  if (objectPath !== '$') return formatJsonPath(keys(), objectPath);
+  let byField = ROOT_FIELD_PATHS.get(kind);
+  if (!byField) ROOT_FIELD_PATHS.set(kind, (byField = IMAGE_FIELDS.map(() => [])));
+  return (byField[field]![i] ??= formatJsonPath(keys()));
+}
+
+/** Every image field present in the object (at JSONPath objectPath) if it is of a built-in kind. */
+export function builtinImageFields(object: TreeNode, kind: string, objectPath: string): readonly NodeAtPath[] {
   const specPath = POD_SPEC_PATHS[kind];
   if (!specPath) return [];
   const spec = childAt(object, specPath);
   const found: NodeAtPath[] = [];
-  for (const { list, path } of IMAGE_FIELDS) {
+  IMAGE_FIELDS.forEach(({ list, path }, field) => {
     seqItems(child(spec, list)).forEach((item, i) => {
       const node = childAt(item, path);
-      if (node) found.push({ path: [...specPath, list, i, ...path], node });
+      if (node) found.push({ path: fieldPath(kind, field, i, objectPath), node });
     });
-  }
-  return found;
+  });
+  // Kept as long as the stream: push() left room for 17 entries, slice() copies just the ones found.
+  return found.slice();
 }
 
 /** Adds to an object's WantedKeys every key builtinImageFields reads, for every kind. */

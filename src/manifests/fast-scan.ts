@@ -13,7 +13,7 @@
  * allocating the rest, only for the garbage collector to free it, was most of the cost.
  */
 import { isSimpleFlowLine } from './flow-check.js';
-import type { DocumentChunk } from './split.js';
+import type { DocumentChunk, SplitStream } from './split.js';
 import { resolveCorePlain } from './plain-scalar.js';
 import type { ScalarNode, TreeNode, WantedKeys } from './tree.js';
 
@@ -27,7 +27,6 @@ const TAB = 0x09;
 const HASH = 0x23;
 const DASH = 0x2d;
 const COLON = 0x3a;
-const CR = 0x0d;
 const DOUBLE_QUOTE = 0x22;
 const SINGLE_QUOTE = 0x27;
 const BACKSLASH = 0x5c;
@@ -39,71 +38,13 @@ const OPAQUE: TreeNode = { kind: 'opaque' };
 const EMPTY_FLOW = /^(?:\[[ ]*\]|\{[ ]*\})[ ]*(?:#.*)?$/;
 const BLOCK_HEADER = /^[|>][-+]?[ ]*(?:[ ]#.*)?$/;
 
-/** The lines of one document. A single table serves every document, to spare the garbage collector. */
-class LineTable {
-  count = 0;
-  starts = new Int32Array(256);
-  /** Line ends, before any "\r\n" or "\n". */
-  ends = new Int32Array(256);
-  /** Leading spaces. */
-  indents = new Int32Array(256);
-  /** 1 when a line is blank or only a comment. */
-  ignorable = new Uint8Array(256);
-
-  read(t: string): this {
-    this.count = 0;
-    let nextCr = t.indexOf('\r');
-    for (let pos = 0; pos < t.length; ) {
-      let nl = t.indexOf('\n', pos);
-      if (nl < 0) nl = t.length;
-      let end = nl;
-      if (end > pos && t.charCodeAt(end - 1) === CR) end--;
-      let p = pos;
-      while (p < end && t.charCodeAt(p) === SPACE) p++;
-      let c = p < end ? t.charCodeAt(p) : -1;
-      if (c === TAB) {
-        // Tabs may separate a comment, never indent content.
-        let q = p;
-        while (q < end && (t.charCodeAt(q) === TAB || t.charCodeAt(q) === SPACE)) q++;
-        if (q < end && t.charCodeAt(q) !== HASH) giveUp();
-        c = -1;
-      }
-      if (nextCr >= 0 && nextCr < end) giveUp(); // a lone CR is a line break to YAML
-      if (nextCr >= 0 && nextCr < nl) nextCr = t.indexOf('\r', nl);
-      if (this.count === this.starts.length) this.grow();
-      this.starts[this.count] = pos;
-      this.ends[this.count] = end;
-      this.indents[this.count] = p - pos;
-      this.ignorable[this.count] = c === -1 || c === HASH ? 1 : 0;
-      this.count++;
-      pos = nl + 1;
-    }
-    return this;
-  }
-
-  private grow(): void {
-    this.starts = doubled(this.starts);
-    this.ends = doubled(this.ends);
-    this.indents = doubled(this.indents);
-    this.ignorable = doubled(this.ignorable);
-  }
-}
-
-function doubled<T extends Int32Array | Uint8Array>(a: T): T {
-  const b = new (a.constructor as new (length: number) => T)(a.length * 2);
-  b.set(a);
-  return b;
-}
-
-const LINES = new LineTable();
-
 /**
  * Returns the document's tree (undefined for an empty document), or null to say "use the full
  * parser". The tree holds only the wanted keys of the root mapping, recursively.
  */
-export function fastScan(chunk: DocumentChunk, wanted: WantedKeys): { tree: TreeNode | undefined } | null {
+export function fastScan(stream: SplitStream, chunk: DocumentChunk, wanted: WantedKeys): { tree: TreeNode | undefined } | null {
   try {
-    return { tree: new Scanner(chunk, LINES.read(chunk.text)).document(wanted) };
+    return { tree: new Scanner(stream, chunk).document(wanted) };
   } catch (err) {
     if (err instanceof GiveUp) return null;
     throw err;
@@ -111,23 +52,25 @@ export function fastScan(chunk: DocumentChunk, wanted: WantedKeys): { tree: Tree
 }
 
 class Scanner {
+  /** The whole stream: offsets and line numbers are the stream's. */
   private readonly text: string;
-  private readonly base: number;
+  /** The document's lines are lines chunk.line to this one (excluded). */
   private readonly lines: number;
   private readonly starts: Int32Array;
   private readonly ends: Int32Array;
   private readonly indents: Int32Array;
   private readonly ignorable: Uint8Array;
-  private i = 0;
+  private i: number;
 
-  constructor(chunk: DocumentChunk, table: LineTable) {
-    this.text = chunk.text;
-    this.base = chunk.start;
-    this.lines = table.count;
-    this.starts = table.starts;
-    this.ends = table.ends;
-    this.indents = table.indents;
-    this.ignorable = table.ignorable;
+  constructor({ text, lines }: SplitStream, chunk: DocumentChunk) {
+    this.text = text;
+    this.i = chunk.line;
+    this.lines = chunk.line + chunk.lineCount;
+    this.starts = lines.starts;
+    this.ends = lines.ends;
+    this.indents = lines.indents;
+    this.ignorable = lines.ignorable;
+    for (let i = this.i; i < this.lines; i++) if (lines.unsure[i]) giveUp();
   }
 
   /** Indentation of line i, or -1 past the last line. */
@@ -307,8 +250,8 @@ class Scanner {
         kind: 'scalar',
         value: c === DOUBLE_QUOTE ? inner : inner.replaceAll("''", "'"),
         location: {
-          start: this.base + p,
-          end: this.base + close + 1,
+          start: p,
+          end: close + 1,
           tokenType: c === DOUBLE_QUOTE ? 'double-quoted-scalar' : 'single-quoted-scalar',
           indent: parentCol,
           inFlow: false,
@@ -334,7 +277,7 @@ class Scanner {
     return {
       kind: 'scalar',
       value: resolveCorePlain(t.slice(p, stop)),
-      location: { start: this.base + p, end: this.base + stop, tokenType: 'scalar', indent: parentCol, inFlow: false },
+      location: { start: p, end: stop, tokenType: 'scalar', indent: parentCol, inFlow: false },
     };
   }
 

@@ -72,13 +72,13 @@ function ruleApplies(rule: ImageRule, object: KubeObject): boolean {
 }
 
 /** The nodes one rule selects in one object (or, for Raw rules, in the whole document). */
-function ruleMatches(rule: ImageRule, data: unknown, root: TreeNode | undefined): NodeAtPath[] {
+function ruleMatches(rule: ImageRule, data: unknown, root: TreeNode | undefined, rootPath: string): NodeAtPath[] {
   const found: NodeAtPath[] = [];
   const { exec } = jsonPath();
   for (const expression of rule.paths) {
     exec(data as Parameters<typeof exec>[0], expression, (_value, path) => {
       const node = childAt(root, path);
-      if (node) found.push({ path: [...path], node });
+      if (node) found.push({ path: formatJsonPath(path, rootPath), node });
     });
   }
   return found;
@@ -90,13 +90,9 @@ function dataAt(data: unknown, path: readonly JsonPathKey[]): unknown {
   return d;
 }
 
-/**
- * What the searches of one stream share: each distinct image is parsed once, and each distinct
- * path string kept once (a large stream repeats both many times).
- */
+/** What the searches of one stream share: each distinct image is parsed once (a large stream repeats them). */
 interface StreamMemo {
   readonly references: Map<string, ImageReference | Error>;
-  readonly paths: Map<string, string>;
 }
 
 /** The search of one document. */
@@ -138,10 +134,7 @@ class DocumentSearch {
   }
 
   private add(object: KubeObject, field: NodeAtPath, rule?: ImageRule): void {
-    const formatted = formatJsonPath([...object.prefix, ...field.path]);
-    let path = this.memo.paths.get(formatted);
-    if (path === undefined) this.memo.paths.set(formatted, (path = formatted));
-    const { node } = field;
+    const { path, node } = field;
     if (node.kind !== 'scalar' || typeof node.value !== 'string' || !node.location) {
       const by = rule ? `${rule.name} selects ` : '';
       this.errors.push(new ImageFieldError(`${by}${this.where(object, path)}: want an image string, found ${valueType(node)}`));
@@ -170,7 +163,7 @@ class DocumentSearch {
       for (const rule of rules) {
         if (!ruleApplies(rule, object)) continue;
         const { tree, data } = this.doc.full();
-        for (const field of ruleMatches(rule, dataAt(data, object.prefix), childAt(tree, object.prefix))) this.add(object, field, rule);
+        for (const field of ruleMatches(rule, dataAt(data, object.prefix), childAt(tree, object.prefix), object.path)) this.add(object, field, rule);
       }
     }
   }
@@ -178,8 +171,8 @@ class DocumentSearch {
   /** Any YAML: every Raw rule, applied to the whole document. */
   searchRaw(rules: readonly ImageRule[]): void {
     const { tree, data } = this.doc.full();
-    const object: KubeObject = { prefix: [], ...identify(tree), apiVersion: '', imageFields: [] };
-    for (const rule of rules) for (const f of ruleMatches(rule, data, tree)) this.add(object, f, rule);
+    const object: KubeObject = { prefix: [], path: '$', ...identify(tree), apiVersion: '', imageFields: [] };
+    for (const rule of rules) for (const f of ruleMatches(rule, data, tree, '$')) this.add(object, f, rule);
   }
 }
 
@@ -190,7 +183,7 @@ class DocumentSearch {
 export function findImages(stream: ManifestStream, rules: ImageRules, options: FindOptions = {}): ImageOccurrence[] {
   const found: ImageOccurrence[] = [];
   const errors: Error[] = [];
-  const memo: StreamMemo = { references: new Map(), paths: new Map() };
+  const memo: StreamMemo = { references: new Map() };
   for (const doc of stream.documents) {
     const search = new DocumentSearch(stream, doc, options, memo);
     if (rules.input === 'yaml') search.searchRaw(rules.rules);

@@ -10,6 +10,8 @@ import { child, childAt, seqItems, stringAt, WantedKeys, type TreeNode } from '.
 export interface KubeObject {
   /** Where the object is in its document: [] for the root, ['items', 0] for an item of a List. */
   readonly prefix: readonly JsonPathKey[];
+  /** The same as a normalized JSONPath: `$`, `$.items[0]`. */
+  readonly path: string;
   readonly kind: string;
   readonly apiVersion: string;
   readonly namespace: string;
@@ -36,15 +38,17 @@ export function identify(node: TreeNode | undefined): Pick<KubeObject, 'kind' | 
 const ROOT: readonly JsonPathKey[] = [];
 
 /** The document's object, and the objects inside List kinds, recursively. */
-export function objectsOf(node: TreeNode | undefined, prefix = ROOT): KubeObject[] {
+export function objectsOf(node: TreeNode | undefined, prefix = ROOT, path = '$'): KubeObject[] {
   if (node?.kind !== 'map') return [];
   const id = identify(node);
   const object: KubeObject = {
     prefix,
+    path,
     ...id,
     apiVersion: stringAt(node, 'apiVersion') ?? '',
-    imageFields: builtinImageFields(node, id.kind),
+    imageFields: builtinImageFields(node, id.kind, path),
   };
   if (!isListKind(id.kind)) return [object];
-  return [object, ...seqItems(childAt(node, ['items'])).flatMap((item, i) => objectsOf(item, [...prefix, 'items', i]))];
+  const items = seqItems(childAt(node, ['items']));
+  return [object, ...items.flatMap((item, i) => objectsOf(item, [...prefix, 'items', i], `${path}.items[${i}]`))];
 }

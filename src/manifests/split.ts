@@ -4,8 +4,9 @@
  * A line that starts with `---` or `...` (followed by a blank or the line end) is a document
  * marker wherever it appears: YAML forbids such lines inside scalars and collections. So every
  * document can be parsed (or cheaply scanned) on its own, and the stream is re-assembled by
- * concatenating the documents' text.
+ * concatenating the documents' text. The same pass fills the fast scanner's table of lines.
  */
+import { LineTable } from './lines.js';
 
 export interface DocumentChunk {
   /** Position in the stream, counting from 0. */
@@ -14,7 +15,16 @@ export interface DocumentChunk {
   readonly start: number;
   /** 0-based line number of `start` in the stream. */
   readonly line: number;
+  /** How many lines the document has. */
+  readonly lineCount: number;
   readonly text: string;
+}
+
+export interface SplitStream {
+  readonly text: string;
+  readonly chunks: readonly DocumentChunk[];
+  /** Every line of the stream (the fast scanner's view). */
+  readonly lines: LineTable;
 }
 
 const MARKER = /^(?:---|\.\.\.)(?=[ \t]|\r?\n|$)/;
@@ -24,14 +34,15 @@ const IGNORABLE = /^[ \t]*(?:#.*)?\r?$/;
  * Cuts before a `---` line when the current piece already has a document start or content (so
  * leading comments and directives stay with the document they precede), and after a `...` line.
  */
-export function splitDocuments(text: string): DocumentChunk[] {
+export function splitDocuments(text: string): SplitStream {
   const chunks: DocumentChunk[] = [];
+  const lines = new LineTable(text);
   let chunkStart = 0;
   let chunkLine = 0;
   let started = false;
   let lineNo = 0;
   const cut = (at: number, atLine: number) => {
-    chunks.push({ index: chunks.length, start: chunkStart, line: chunkLine, text: text.slice(chunkStart, at) });
+    chunks.push({ index: chunks.length, start: chunkStart, line: chunkLine, lineCount: atLine - chunkLine, text: text.slice(chunkStart, at) });
     chunkStart = at;
     chunkLine = atLine;
     started = false;
@@ -39,6 +50,7 @@ export function splitDocuments(text: string): DocumentChunk[] {
   for (let pos = 0; pos < text.length; lineNo++) {
     const nl = text.indexOf('\n', pos);
     const next = nl < 0 ? text.length : nl + 1;
+    lines.add(pos, nl < 0 ? text.length : nl);
     const first = text.charCodeAt(pos);
     if ((first === 0x2d || first === 0x2e) && MARKER.test(text.slice(pos, pos + 5))) {
       if (first === 0x2d) {
@@ -53,5 +65,5 @@ export function splitDocuments(text: string): DocumentChunk[] {
     pos = next;
   }
   if (chunkStart < text.length) cut(text.length, lineNo);
-  return chunks;
+  return { text, chunks, lines };
 }

@@ -8,7 +8,7 @@ import { composeDocument, InvalidYamlError, type ComposedDocument } from './comp
 import { fastScan } from './fast-scan.js';
 import { objectsOf, SEARCHED_KEYS, type KubeObject } from './objects.js';
 import { renderScalar } from './scalar-edit.js';
-import { splitDocuments, type DocumentChunk } from './split.js';
+import { splitDocuments, type DocumentChunk, type SplitStream } from './split.js';
 import { NeedsFullParse, type ScalarLocation } from './tree.js';
 
 export class ManifestDocument {
@@ -71,8 +71,8 @@ export class ManifestStream {
  * it (the scanner declined, or an object has a part the scanner skipped). The scanner's tree is
  * not kept.
  */
-function scanObjects(chunk: DocumentChunk): KubeObject[] | undefined {
-  const scanned = fastScan(chunk, SEARCHED_KEYS);
+function scanObjects(split: SplitStream, chunk: DocumentChunk): KubeObject[] | undefined {
+  const scanned = fastScan(split, chunk, SEARCHED_KEYS);
   if (!scanned) return undefined;
   try {
     return objectsOf(scanned.tree);
@@ -91,8 +91,9 @@ export function parseManifestStream(text: string, options: { fastScan?: boolean 
   const useFastScan = options.fastScan ?? true;
   const documents: ManifestDocument[] = [];
   const errors: InvalidYamlError[] = [];
-  for (const chunk of splitDocuments(text)) {
-    const objects = useFastScan ? scanObjects(chunk) : undefined;
+  const split = splitDocuments(text);
+  for (const chunk of split.chunks) {
+    const objects = useFastScan ? scanObjects(split, chunk) : undefined;
     if (objects) {
       documents.push(new ManifestDocument(chunk, objects));
       continue;

@@ -3,7 +3,7 @@
  * bad regexp, format or method is a usage error (exit 2) before any work is done.
  */
 import { UsageError } from '../errors.js';
-import { DEFAULT_GRAFEAS_ENDPOINT } from '../gcp/grafeas.js';
+import { DEFAULT_GRAFEAS_ENDPOINT } from '../gcp/endpoints.js';
 import type { Logger } from '../log.js';
 import { goRegExp } from '../regexp.js';
 import { splitCommandLine } from './command-line.js';
