@@ -2,17 +2,19 @@
  * The reimage command. Exit codes: 0 success, 1 failure, 2 bad usage.
  * Nothing is written to stdout unless the whole run succeeded.
  */
+// Flag checks import only config modules: registry, pipeline, vulncheck and attestation code is
+// loaded by gate.ts, which -list-images never needs.
+import { attestConfigFromFlags } from '../attest/config.js';
 import { ReimageError, errorMessage } from '../errors.js';
 import { createLogger } from '../log.js';
 import { findImages, loadImageRules, parseManifestStream } from '../manifests/index.js';
-import { attestConfigFromFlags } from '../attest/config.js';
+import { vulncheckConfigFromFlags } from '../vulncheck/config.js';
 import { formatUsage, parseFlags } from './flags.js';
 import { readAll, writeAll } from './io.js';
 import { formatImageList } from './list-images.js';
 import { FLAGS } from './options.js';
 import { pipelineSettingsFromFlags } from './pipeline-settings.js';
 import { settingsFromFlags } from './settings.js';
-import { vulncheckConfigFromFlags } from '../vulncheck/config.js';
 
 export async function main(argv: readonly string[]): Promise<number> {
   try {
