@@ -75,7 +75,7 @@ export async function runGate({ job, vulncheck, attest, ignore, log, input, occu
   }
   if (!verdict.passed) {
     process.stderr.write(vulnReport);
-    throw new ReimageError('vulnerability check failed: nothing was written');
+    throw new ReimageError('vulnerability check failed: no manifests were printed and no mappings written');
   }
   if (vulnReport) log.warn(vulnReport.trimEnd());
   const verdictByImage = new Map(verdict.images.map((v) => [v.image, v]));
