@@ -30,8 +30,13 @@ const COLON = 0x3a;
 const DOUBLE_QUOTE = 0x22;
 const SINGLE_QUOTE = 0x27;
 const BACKSLASH = 0x5c;
-/** Characters that cannot start a plain scalar or key (`-`, `?`, `:` are handled separately). */
-const INDICATORS = new Set([...',[]{}#&*!|>\'"%@`'].map((c) => c.charCodeAt(0)));
+/**
+ * Characters that cannot start a plain scalar or key (`-`, `?`, `:` are handled separately), as a
+ * table indexed by character code: a Set lookup, twice a line, showed in profiles.
+ */
+const INDICATORS = new Uint8Array(128);
+for (const c of ',[]{}#&*!|>\'"%@`') INDICATORS[c.charCodeAt(0)] = 1;
+const isIndicator = (c: number): boolean => c < 128 && INDICATORS[c] === 1;
 const NULL_NODE: ScalarNode = { kind: 'scalar', value: null };
 /** What the scanner returns for anything it skipped over or was not asked to build. */
 const OPAQUE: TreeNode = { kind: 'opaque' };
@@ -125,7 +130,7 @@ class Scanner {
     const start = this.starts[i]! + col;
     const end = this.ends[i]!;
     const c0 = t.charCodeAt(start);
-    if (INDICATORS.has(c0)) return -1;
+    if (isIndicator(c0)) return -1;
     if ((c0 === DASH || c0 === 0x3f || c0 === COLON) && (start + 1 >= end || t.charCodeAt(start + 1) === SPACE)) return -1;
     for (let p = start; p < end; p++) {
       const c = t.charCodeAt(p);
@@ -260,7 +265,7 @@ class Scanner {
     }
     if (c === 0x5b || c === 0x7b) return this.flow(t.slice(p, end), wanted);
     if (c === 0x7c || c === 0x3e) return this.blockScalar(t.slice(p, end), parentCol);
-    if (INDICATORS.has(c)) giveUp();
+    if (isIndicator(c)) giveUp();
     if ((c === DASH || c === 0x3f || c === COLON) && (p + 1 === end || t.charCodeAt(p + 1) === SPACE)) giveUp();
     let stop = end;
     for (let q = p; q < end; q++) {

@@ -11,19 +11,26 @@ const CR = 0x0d;
 
 export class LineTable {
   count = 0;
-  starts = new Int32Array(1024);
+  starts: Int32Array;
   /** Line ends, before any "\r\n" or "\n". */
-  ends = new Int32Array(1024);
+  ends: Int32Array;
   /** Leading spaces. */
-  indents = new Int32Array(1024);
+  indents: Int32Array;
   /** 1 when a line is blank or only a comment. */
-  ignorable = new Uint8Array(1024);
+  ignorable: Uint8Array;
   /** 1 when a tab indents content, or the line holds a lone CR (a line break to YAML): the scanner leaves these to the full parser. */
-  unsure = new Uint8Array(1024);
+  unsure: Uint8Array;
   private nextCr: number;
 
   constructor(private readonly text: string) {
     this.nextCr = text.indexOf('\r');
+    // Manifest lines average well over 16 characters, so this rarely grows (growing copied megabytes).
+    const capacity = Math.max(1024, text.length >> 4);
+    this.starts = new Int32Array(capacity);
+    this.ends = new Int32Array(capacity);
+    this.indents = new Int32Array(capacity);
+    this.ignorable = new Uint8Array(capacity);
+    this.unsure = new Uint8Array(capacity);
   }
 
   /** Adds the line that starts at pos and ends at nl (its "\n", or the end of the text). */

@@ -40,15 +40,18 @@ const ROOT: readonly JsonPathKey[] = [];
 /** The document's object, and the objects inside List kinds, recursively. */
 export function objectsOf(node: TreeNode | undefined, prefix = ROOT, path = '$'): KubeObject[] {
   if (node?.kind !== 'map') return [];
-  const id = identify(node);
+  const { kind, namespace, name } = identify(node);
+  // Fields listed, not spread: one object shape for every document.
   const object: KubeObject = {
     prefix,
     path,
-    ...id,
+    kind,
     apiVersion: stringAt(node, 'apiVersion') ?? '',
-    imageFields: builtinImageFields(node, id.kind, path),
+    namespace,
+    name,
+    imageFields: builtinImageFields(node, kind, path),
   };
-  if (!isListKind(id.kind)) return [object];
+  if (!isListKind(kind)) return [object];
   const items = seqItems(childAt(node, ['items']));
   return [object, ...items.flatMap((item, i) => objectsOf(item, [...prefix, 'items', i], `${path}.items[${i}]`))];
 }

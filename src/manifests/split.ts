@@ -27,8 +27,14 @@ export interface SplitStream {
   readonly lines: LineTable;
 }
 
-const MARKER = /^(?:---|\.\.\.)(?=[ \t]|\r?\n|$)/;
-const IGNORABLE = /^[ \t]*(?:#.*)?\r?$/;
+// Sticky, tested at a line's start in the whole text: slicing each line out first cost more.
+const MARKER = /(?:---|\.\.\.)(?=[ \t]|\r?\n|$)/y;
+const IGNORABLE = /[ \t]*(?:#.*)?\r?(?=\n|$)/y;
+
+function matchesAt(re: RegExp, text: string, pos: number): boolean {
+  re.lastIndex = pos;
+  return re.test(text);
+}
 
 /**
  * Cuts before a `---` line when the current piece already has a document start or content (so
@@ -52,14 +58,14 @@ export function splitDocuments(text: string): SplitStream {
     const next = nl < 0 ? text.length : nl + 1;
     lines.add(pos, nl < 0 ? text.length : nl);
     const first = text.charCodeAt(pos);
-    if ((first === 0x2d || first === 0x2e) && MARKER.test(text.slice(pos, pos + 5))) {
+    if ((first === 0x2d || first === 0x2e) && matchesAt(MARKER, text, pos)) {
       if (first === 0x2d) {
         if (started) cut(pos, lineNo);
         started = true;
       } else {
         cut(next, lineNo + 1);
       }
-    } else if (!started && first !== 0x25 /* % directive */ && !IGNORABLE.test(text.slice(pos, nl < 0 ? text.length : nl))) {
+    } else if (!started && first !== 0x25 /* % directive */ && !matchesAt(IGNORABLE, text, pos)) {
       started = true;
     }
     pos = next;

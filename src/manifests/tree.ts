@@ -88,7 +88,7 @@ function open(node: TreeNode | undefined): Exclude<TreeNode, OpaqueNode> | undef
 export function child(node: TreeNode | undefined, key: string | number): TreeNode | undefined {
   const n = open(node);
   if (n?.kind === 'map') {
-    const i = n.keys.lastIndexOf(String(key));
+    const i = n.keys.lastIndexOf(typeof key === 'string' ? key : String(key));
     if (i < 0 && n.partial) throw new NeedsFullParse(`key ${key} was not read`);
     return i < 0 ? undefined : n.values[i];
   }
