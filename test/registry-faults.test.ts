@@ -33,7 +33,7 @@ describe('retries against a fault proxy in front of a real registry', () => {
 
   it('waits as long as Retry-After says after a 429, then succeeds', async () => {
     let limited = false;
-    const p = await proxied(reg, (method, path) => {
+    const p = await proxied(reg, (method) => {
       if (method !== 'HEAD' || limited) return undefined;
       limited = true;
       return { status: 429, headers: { 'retry-after': '1' }, body: '{"errors":[{"code":"TOOMANYREQUESTS","message":"slow down"}]}' };

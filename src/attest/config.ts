@@ -45,7 +45,7 @@ export interface AttestConfig {
   readonly retry?: RetryPolicy;
 }
 
-export const DEFAULT_ATTEST_CONCURRENCY = 8;
+const DEFAULT_ATTEST_CONCURRENCY = 8;
 
 const ATTESTOR_RE = /^projects\/[^/]+\/attestors\/[^/]+$/;
 const PARENT_RE = /^projects\/[^/]+$/;

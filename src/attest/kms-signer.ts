@@ -10,8 +10,6 @@ import { type RetryPolicy, apiUrl, gcpJson } from '../gcp/rest.js';
 import { crc32c } from './crc32c.js';
 import type { Signer } from './signer.js';
 
-export const DEFAULT_KMS_ENDPOINT = 'https://cloudkms.googleapis.com';
-
 interface AsymmetricSignResponse {
   name?: string;
   signature?: string;
@@ -20,7 +18,7 @@ interface AsymmetricSignResponse {
   verifiedDigestCrc32c?: boolean;
 }
 
-export class KmsIntegrityError extends ReimageError {}
+class KmsIntegrityError extends ReimageError {}
 
 /** Signing again after a checksum mismatch, as the KMS data-integrity guidelines advise, a few times. */
 const INTEGRITY_ATTEMPTS = 3;

@@ -34,7 +34,7 @@ export interface SigningKey {
   readonly key: AttestorKey;
 }
 
-export class SigningKeyError extends ReimageError {}
+class SigningKeyError extends ReimageError {}
 
 export function resolveSigningKey(
   attestor: Attestor,

@@ -8,14 +8,14 @@ import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { ReimageError } from '../errors.js';
 
-export const MAPPING_FILE_NAME = 'reimage-mapping.json';
+const MAPPING_FILE_NAME = 'reimage-mapping.json';
 export const DOCKER_MANIFEST_V2 = 'application/vnd.docker.distribution.manifest.v2+json';
 export const DOCKER_CONFIG_V1 = 'application/vnd.docker.container.image.v1+json';
 export const DOCKER_LAYER_GZIP = 'application/vnd.docker.image.rootfs.diff.tar.gzip';
 
-export class InvalidMappingImageError extends ReimageError {}
+class InvalidMappingImageError extends ReimageError {}
 
-export interface Blob {
+interface Blob {
   readonly mediaType: string;
   readonly data: Buffer;
 }

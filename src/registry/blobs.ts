@@ -55,7 +55,7 @@ export async function finishUpload(session: RegistrySession, repo: Repository, l
 }
 
 /** Opens a blob for reading; the caller consumes or cancels the stream. */
-export async function openBlob(session: RegistrySession, repo: Repository, digest: string, scopes: readonly string[]): Promise<ReadableStream<Uint8Array>> {
+async function openBlob(session: RegistrySession, repo: Repository, digest: string, scopes: readonly string[]): Promise<ReadableStream<Uint8Array>> {
   const ctx = { registry: repo.registry, repository: repo.path, operation: `get blob ${digest} from` };
   const res = await session.request(repo.registry, scopes, { method: 'GET', target: `/v2/${repo.path}/blobs/${digest}` }, ctx);
   if (!res.ok || !res.body) throw await registryError(res, ctx);

@@ -23,7 +23,7 @@ export interface RegistryClientOptions {
   retry?: RetryPolicy;
 }
 
-export const DEFAULT_REGISTRY_CONCURRENCY = 4;
+const DEFAULT_REGISTRY_CONCURRENCY = 4;
 
 export class RegistryClient {
   private readonly session: RegistrySession;

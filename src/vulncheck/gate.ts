@@ -53,7 +53,7 @@ export async function checkImages(
 }
 
 /** One entry per ID: the highest score and risk over its findings, and every package it was found in. */
-export function mergeFindings(findings: readonly Finding[], unscoredCvss: number): Vulnerability[] {
+function mergeFindings(findings: readonly Finding[], unscoredCvss: number): Vulnerability[] {
   const byId = new Map<string, { score?: number; risk?: number; packages: AffectedPackage[] }>();
   for (const f of findings) {
     const entry = byId.get(f.id) ?? { packages: [] };
