@@ -3,9 +3,9 @@
  * by vulnerability ID, and sorts them into found (within the limit), ignored and rejected.
  */
 import { errorMessage } from '../errors.js';
+import { mapBounded } from '../map-bounded.js';
 import type { VulncheckConfig } from './config.js';
 import { findingSource } from './image-scan.js';
-import { mapBounded } from './pool.js';
 import { ScannerError } from './scanner-process.js';
 import type { AffectedPackage, Finding, ImageVerdict, Vulnerability, VulncheckVerdict } from './types.js';
 
