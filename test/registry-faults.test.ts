@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { parseReference } from '../src/reference/reference.js';
 import { DigestMismatchError, RegistryClient, RegistryError } from '../src/registry/index.js';
-import { retryDelayMs } from '../src/registry/transport.js';
+import { retryDelayMs } from '../src/retry.js';
 import { buildTestLayout, inspectRaw, pushTestImage, type TestLayout } from './harness/images.js';
 import { startProxy, type CountingProxy, type InjectedFault } from './harness/proxy.js';
 import { startRegistry, type TestRegistry } from './harness/registries.js';

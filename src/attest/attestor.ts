@@ -5,7 +5,8 @@
 import { type KeyObject, createPublicKey } from 'node:crypto';
 import { ReimageError } from '../errors.js';
 import type { AccessTokenSource } from '../gcp/access-token.js';
-import { type RetryPolicy, apiUrl, gcpJson } from '../gcp/rest.js';
+import { apiUrl, gcpJson } from '../gcp/rest.js';
+import type { RetryPolicy } from '../retry.js';
 import { type SignatureAlgorithm, keyMismatch, signatureAlgorithm } from './algorithms.js';
 
 /** The v1 Attestor fields reimage reads. */

@@ -6,7 +6,8 @@
 import { createHash } from 'node:crypto';
 import { ReimageError } from '../errors.js';
 import type { AccessTokenSource } from '../gcp/access-token.js';
-import { type RetryPolicy, apiUrl, gcpJson } from '../gcp/rest.js';
+import { apiUrl, gcpJson } from '../gcp/rest.js';
+import type { RetryPolicy } from '../retry.js';
 import { crc32c } from './crc32c.js';
 import type { Signer } from './signer.js';
 

@@ -3,11 +3,11 @@
  * A streamed copy pipes the source GET straight into the target PUT, hashing as it goes, so a
  * layer is never held whole in memory and a corrupt one is never committed.
  */
+import { isRetryableStatus } from '../retry.js';
 import { AuthorizationRenewedError, DigestMismatchError, RegistryError } from './errors.js';
 import { digestAlgorithm, digestOf, hasher } from './digest.js';
 import { describe, type Repository } from './repository.js';
 import { registryError, type RegistrySession } from './session.js';
-import { isRetryableStatus } from './transport.js';
 
 type Body = Uint8Array | ReadableStream<Uint8Array>;
 
