@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import {
-  buildMappingImage, DOCKER_CONFIG_V1, DOCKER_LAYER_GZIP, DOCKER_MANIFEST_V2, mappingJsonFromLayer,
+  buildMappingImage, DOCKER_CONFIG_V1, DOCKER_LAYER_GZIP, mappingJsonFromLayer,
 } from '../src/mappings/image.js';
 
 const JSON_TEXT = '{"nginx":{"tag":"r.io/nginx:1","digest":"sha256:1111111111111111111111111111111111111111111111111111111111111111"}}';
@@ -15,7 +15,7 @@ const digestOf = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 describe('mapping image', () => {
   it('uses Docker v2 media types and one layer', () => {
     const image = buildMappingImage(JSON_TEXT);
-    assert.equal(image.manifestMediaType, DOCKER_MANIFEST_V2);
+    assert.equal(image.manifestMediaType, 'application/vnd.docker.distribution.manifest.v2+json');
     assert.equal(image.config.mediaType, DOCKER_CONFIG_V1);
     assert.equal(image.layers.length, 1);
     assert.equal(image.layers[0].mediaType, DOCKER_LAYER_GZIP);
