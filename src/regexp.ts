@@ -34,7 +34,7 @@ const hexEscape = (ch: string) => `\\u{${ch.codePointAt(0)!.toString(16)}}`;
  * Translates an RE2 pattern to an equivalent JS `u`-mode pattern and flags.
  * Throws Error with the reason when the pattern cannot be expressed faithfully.
  */
-export function translateGoRegexp(pattern: string): { source: string; flags: string } {
+function translateGoRegexp(pattern: string): { source: string; flags: string } {
   let flags = 'u';
   let i = 0;
   // Leading flag groups: (?i) (?s) (?m) (?is) … apply to the whole pattern, like Go.

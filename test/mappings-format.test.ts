@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { writeFileAtomic } from '../src/atomic-file.js';
 import { readMappingsFile } from '../src/mappings/file.js';
 import { InvalidMappingsError, parseMappings, serializeMappings } from '../src/mappings/format.js';
 import { StaticMappings } from '../src/mappings/static.js';
+import { tempDir } from './harness/temp-dir.js';
 
 const D1 = `sha256:${'1'.repeat(64)}`;
 const D2 = `sha256:${'2'.repeat(64)}`;
@@ -66,7 +66,7 @@ describe('static mappings lookup', () => {
 
 describe('atomic mappings file', () => {
   it('writes with mode 0600, replaces an existing file and leaves no temporary file', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'reimage-map-'));
+    const dir = await tempDir('reimage-map-');
     const path = join(dir, 'm.json');
     writeFileSync(path, 'old', { mode: 0o644 });
     await writeFileAtomic(path, '{}');

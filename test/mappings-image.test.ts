@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import {
-  buildMappingImage, DOCKER_CONFIG_V1, DOCKER_LAYER_GZIP, DOCKER_MANIFEST_V2, mappingJsonFromLayer,
+  buildMappingImage, DOCKER_CONFIG_V1, DOCKER_LAYER_GZIP, mappingJsonFromLayer,
 } from '../src/mappings/image.js';
+import { tempDir } from './harness/temp-dir.js';
 
 const JSON_TEXT = '{"nginx":{"tag":"r.io/nginx:1","digest":"sha256:1111111111111111111111111111111111111111111111111111111111111111"}}';
 const digestOf = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -15,14 +15,14 @@ const digestOf = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 describe('mapping image', () => {
   it('uses Docker v2 media types and one layer', () => {
     const image = buildMappingImage(JSON_TEXT);
-    assert.equal(image.manifestMediaType, DOCKER_MANIFEST_V2);
+    assert.equal(image.manifestMediaType, 'application/vnd.docker.distribution.manifest.v2+json');
     assert.equal(image.config.mediaType, DOCKER_CONFIG_V1);
     assert.equal(image.layers.length, 1);
     assert.equal(image.layers[0].mediaType, DOCKER_LAYER_GZIP);
   });
 
-  it('holds one entry reimage-mapping.json with mtime 0, as GNU tar sees it', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'reimage-img-'));
+  it('holds one entry reimage-mapping.json with mtime 0, as GNU tar sees it', async () => {
+    const dir = await tempDir('reimage-img-');
     const layer = join(dir, 'layer.tar.gz');
     writeFileSync(layer, buildMappingImage(JSON_TEXT).layers[0].data);
     const listing = execFileSync('tar', ['--utc', '-tvzf', layer], { encoding: 'utf8' });
@@ -46,16 +46,16 @@ describe('mapping image', () => {
     assert.deepEqual(config.rootfs.diff_ids, [`sha256:${digestOf(tar)}`]);
   });
 
-  it('reads back the JSON, also from a layer written by another tar', () => {
+  it('reads back the JSON, also from a layer written by another tar', async () => {
     assert.equal(mappingJsonFromLayer(buildMappingImage(JSON_TEXT).layers[0].data, 'r.io/m:1'), JSON_TEXT);
-    const dir = mkdtempSync(join(tmpdir(), 'reimage-img-'));
+    const dir = await tempDir('reimage-img-');
     writeFileSync(join(dir, 'anything.json'), JSON_TEXT);
     const gnu = execFileSync('tar', ['-czf', '-', '-C', dir, 'anything.json']);
     assert.equal(mappingJsonFromLayer(gnu, 'r.io/m:1'), JSON_TEXT);
   });
 
-  it('rejects a layer with several files and no reimage-mapping.json, or that is not gzip/tar', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'reimage-img-'));
+  it('rejects a layer with several files and no reimage-mapping.json, or that is not gzip/tar', async () => {
+    const dir = await tempDir('reimage-img-');
     writeFileSync(join(dir, 'a'), 'x');
     writeFileSync(join(dir, 'b'), 'y');
     const two = execFileSync('tar', ['-czf', '-', '-C', dir, 'a', 'b']);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { parseReference } from '../src/reference/reference.js';
 import { DigestMismatchError, RegistryClient, RegistryError } from '../src/registry/index.js';
-import { retryDelayMs } from '../src/registry/transport.js';
+import { retryDelayMs } from '../src/retry.js';
 import { buildTestLayout, inspectRaw, pushTestImage, type TestLayout } from './harness/images.js';
 import { startProxy, type CountingProxy, type InjectedFault } from './harness/proxy.js';
 import { startRegistry, type TestRegistry } from './harness/registries.js';
@@ -33,7 +33,7 @@ describe('retries against a fault proxy in front of a real registry', () => {
 
   it('waits as long as Retry-After says after a 429, then succeeds', async () => {
     let limited = false;
-    const p = await proxied(reg, (method, path) => {
+    const p = await proxied(reg, (method) => {
       if (method !== 'HEAD' || limited) return undefined;
       limited = true;
       return { status: 429, headers: { 'retry-after': '1' }, body: '{"errors":[{"code":"TOOMANYREQUESTS","message":"slow down"}]}' };

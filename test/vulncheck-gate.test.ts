@@ -11,7 +11,8 @@ import { UsageError } from '../src/errors.js';
 import {
   checkImages, formatVulncheckReport, mappingCveFields, writeVulncheckReport, type VulncheckVerdict,
 } from '../src/vulncheck/index.js';
-import { configFromArgs, digestRef, fakeScannerCommand, fixture, recordedArgv, tempDir } from './vulncheck/harness.js';
+import { tempDir } from './harness/temp-dir.js';
+import { configFromArgs, digestRef, fakeScannerCommand, fixture, recordedArgv } from './vulncheck/harness.js';
 
 // debian-buster: CVE-2019-18224 9.8 (libidn2-0), CVE-2019-18276 7.8 (bash).
 const BUSTER = fixture('scanners/trivy/debian-buster.json');

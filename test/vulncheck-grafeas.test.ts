@@ -10,7 +10,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { checkImages, type ImageVerdict } from '../src/vulncheck/index.js';
-import { configFromArgs, readJson, tempDir } from './vulncheck/harness.js';
+import { tempDir } from './harness/temp-dir.js';
+import { configFromArgs, readJson } from './vulncheck/harness.js';
 
 const IMAGE = 'us-docker.pkg.dev/valid-proj/valid-repo/valid-name@sha256:3fa5256ad34b31901ca30021c722fc7ba11a66ca070c8442862205696b908ddb';
 const DISCOVERY_FILTER = `kind="DISCOVERY" AND resourceUrl="https://${IMAGE}"`;

@@ -14,7 +14,8 @@ import { createLogger } from '../src/log.js';
 import {
   checkImages, formatVulncheckReport, mappingCveFields, vulncheckConfigFromFlags, writeVulncheckReport, type VulncheckVerdict,
 } from '../src/vulncheck/index.js';
-import { configFromArgs, digestRef, fakeScannerCommand, fixture, readJson, recordedArgv, tempDir } from './vulncheck/harness.js';
+import { tempDir } from './harness/temp-dir.js';
+import { configFromArgs, digestRef, fakeScannerCommand, fixture, readJson, recordedArgv } from './vulncheck/harness.js';
 
 const PRESENTER = 'scanners/grype/imgs-presenter.json';
 const DEFECTDOJO = 'scanners/grype/defectdojo-epss-problem.json';

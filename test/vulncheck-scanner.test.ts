@@ -12,9 +12,8 @@ import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { checkImages, formatVulncheckReport, type ImageVerdict } from '../src/vulncheck/index.js';
-import {
-  configFromArgs, digestRef, fakeScannerCommand, fakeScannerOnPath, fixture, recordedArgv, tempDir, type FakeScannerConfig,
-} from './vulncheck/harness.js';
+import { tempDir } from './harness/temp-dir.js';
+import { configFromArgs, digestRef, fakeScannerCommand, fakeScannerOnPath, fixture, recordedArgv, type FakeScannerConfig } from './vulncheck/harness.js';
 
 const IMAGE = digestRef('team/app');
 const RUN_GATE = fileURLToPath(new URL('./vulncheck/run-gate.ts', import.meta.url));

@@ -7,7 +7,8 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { checkImages, type ImageVerdict } from '../src/vulncheck/index.js';
-import { configFromArgs, digestRef, fakeScannerCommand, fixture, readJson, recordedArgv, tempDir } from './vulncheck/harness.js';
+import { tempDir } from './harness/temp-dir.js';
+import { configFromArgs, digestRef, fakeScannerCommand, fixture, readJson, recordedArgv } from './vulncheck/harness.js';
 
 const REPORTS = [
   ['trivy-json', 'scanners/trivy/alpine-310'],

@@ -6,7 +6,7 @@
  */
 import { type KeyObject, constants, sign, verify } from 'node:crypto';
 
-export type DigestName = 'sha256' | 'sha384' | 'sha512';
+type DigestName = 'sha256' | 'sha384' | 'sha512';
 
 export interface SignatureAlgorithm {
   readonly name: string;

@@ -5,10 +5,10 @@
  */
 import { AggregateReimageError, ReimageError, errorMessage } from '../errors.js';
 import { GrafeasClient } from '../gcp/grafeas.js';
+import { mapBounded } from '../map-bounded.js';
 import { parseReference, repositoryName } from '../reference/reference.js';
 import { verifyPayload } from './algorithms.js';
 import { type Attestor, fetchAttestor } from './attestor.js';
-import { forEachBounded } from './bounded.js';
 import type { AttestConfig } from './config.js';
 import { type DigestImage, attestationOccurrence, existingAttestations } from './occurrences.js';
 import { signaturePayload } from './payload.js';
@@ -57,7 +57,7 @@ export async function attestImages(images: readonly string[], config: AttestConf
     summary,
   };
   config.logger.debug(`attesting ${targets.size} image(s) for ${attestor.name} with ${signing.signer.description} (public key ${signing.key.id})`);
-  await forEachBounded([...targets.values()], config.concurrency, async (image) => {
+  await mapBounded([...targets.values()], config.concurrency, async (image) => {
     try {
       await attestImage(run, image);
     } catch (err) {

@@ -5,10 +5,9 @@
 import { type KeyObject, createPublicKey } from 'node:crypto';
 import { ReimageError } from '../errors.js';
 import type { AccessTokenSource } from '../gcp/access-token.js';
-import { type RetryPolicy, apiUrl, gcpJson } from '../gcp/rest.js';
+import { apiUrl, gcpJson } from '../gcp/rest.js';
+import type { RetryPolicy } from '../retry.js';
 import { type SignatureAlgorithm, keyMismatch, signatureAlgorithm } from './algorithms.js';
-
-export const DEFAULT_BINAUTHZ_ENDPOINT = 'https://binaryauthorization.googleapis.com';
 
 /** The v1 Attestor fields reimage reads. */
 interface AttestorResource {
@@ -43,7 +42,7 @@ export interface Attestor {
   readonly unusableKeys: ReadonlyArray<{ id: string; reason: string }>;
 }
 
-export class AttestorError extends ReimageError {}
+class AttestorError extends ReimageError {}
 
 export async function fetchAttestor(tokens: AccessTokenSource, endpoint: string, name: string, retry?: RetryPolicy): Promise<Attestor> {
   const resource = await gcpJson<AttestorResource>(tokens, apiUrl(endpoint, `v1/${name}`), {

@@ -6,8 +6,8 @@ import { type KeyObject, createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { UsageError, errorMessage } from '../errors.js';
 import { type AccessTokenSource, accessTokenSource } from '../gcp/access-token.js';
-import type { RetryPolicy } from '../gcp/rest.js';
 import type { Logger } from '../log.js';
+import type { RetryPolicy } from '../retry.js';
 import { describeKey } from './algorithms.js';
 import { kmsKeyVersionName } from './kms-key-name.js';
 import type { SigningSpec } from './signing-key.js';
@@ -45,7 +45,7 @@ export interface AttestConfig {
   readonly retry?: RetryPolicy;
 }
 
-export const DEFAULT_ATTEST_CONCURRENCY = 8;
+const DEFAULT_ATTEST_CONCURRENCY = 8;
 
 const ATTESTOR_RE = /^projects\/[^/]+\/attestors\/[^/]+$/;
 const PARENT_RE = /^projects\/[^/]+$/;

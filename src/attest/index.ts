@@ -1,5 +1,5 @@
 /**
  * Binary Authorization attestations: what the CLI calls.
  */
-export { type AttestSummary, attestImages } from './attest.js';
+export { attestImages } from './attest.js';
 export { type AttestConfig, type AttestFlagValues, attestConfigFromFlags } from './config.js';

@@ -6,11 +6,10 @@
 import { createHash } from 'node:crypto';
 import { ReimageError } from '../errors.js';
 import type { AccessTokenSource } from '../gcp/access-token.js';
-import { type RetryPolicy, apiUrl, gcpJson } from '../gcp/rest.js';
+import { apiUrl, gcpJson } from '../gcp/rest.js';
+import type { RetryPolicy } from '../retry.js';
 import { crc32c } from './crc32c.js';
 import type { Signer } from './signer.js';
-
-export const DEFAULT_KMS_ENDPOINT = 'https://cloudkms.googleapis.com';
 
 interface AsymmetricSignResponse {
   name?: string;
@@ -20,7 +19,7 @@ interface AsymmetricSignResponse {
   verifiedDigestCrc32c?: boolean;
 }
 
-export class KmsIntegrityError extends ReimageError {}
+class KmsIntegrityError extends ReimageError {}
 
 /** Signing again after a checksum mismatch, as the KMS data-integrity guidelines advise, a few times. */
 const INTEGRITY_ATTEMPTS = 3;

@@ -5,9 +5,9 @@
  */
 import { type ImageReference, repositoryName } from '../reference/reference.js';
 
-export const PAYLOAD_TYPE = 'Google cloud binauthz container signature';
+const PAYLOAD_TYPE = 'Google cloud binauthz container signature';
 
-export interface SignaturePayload {
+interface SignaturePayload {
   critical: {
     identity: { 'docker-reference': string };
     image: { 'docker-manifest-digest': string };

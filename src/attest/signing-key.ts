@@ -5,7 +5,7 @@
 import { type KeyObject, createPublicKey } from 'node:crypto';
 import { ReimageError } from '../errors.js';
 import type { AccessTokenSource } from '../gcp/access-token.js';
-import type { RetryPolicy } from '../gcp/rest.js';
+import type { RetryPolicy } from '../retry.js';
 import type { Attestor, AttestorKey } from './attestor.js';
 import { KMS_KEY_ID_PREFIX, kmsKeyVersionName } from './kms-key-name.js';
 import { kmsSigner } from './kms-signer.js';
@@ -34,7 +34,7 @@ export interface SigningKey {
   readonly key: AttestorKey;
 }
 
-export class SigningKeyError extends ReimageError {}
+class SigningKeyError extends ReimageError {}
 
 export function resolveSigningKey(
   attestor: Attestor,

@@ -31,7 +31,7 @@ export type FlagTable = Readonly<Record<string, FlagSpec>>;
 
 type ValueOf<S extends FlagSpec> = S['default'] extends readonly string[] ? string[] : S['default'];
 
-export type FlagValues<T extends FlagTable> = { -readonly [K in keyof T]: ValueOf<T[K]> };
+type FlagValues<T extends FlagTable> = { -readonly [K in keyof T]: ValueOf<T[K]> };
 
 export interface ParsedFlags<T extends FlagTable> {
   values: FlagValues<T>;
@@ -65,7 +65,7 @@ export function parseGoDuration(text: string): number {
 }
 
 /** Formats milliseconds the way Go prints a time.Duration ("10m0s", "1h0m0s", "1.5s"). */
-export function formatGoDuration(ms: number): string {
+function formatGoDuration(ms: number): string {
   if (ms === 0) return '0s';
   if (Math.abs(ms) < 1000) return `${ms}ms`;
   const sign = ms < 0 ? '-' : '';

@@ -3,6 +3,7 @@
  * ours. Keep README's flag reference in step with this table.
  */
 import { availableParallelism } from 'node:os';
+import { DEFAULT_BINAUTHZ_ENDPOINT, DEFAULT_GRAFEAS_ENDPOINT, DEFAULT_KMS_ENDPOINT } from '../gcp/endpoints.js';
 import type { FlagSpec, FlagTable } from './flags.js';
 
 type Spec<K extends FlagSpec['kind']> = Extract<FlagSpec, { kind: K }>;
@@ -74,16 +75,15 @@ export const FLAGS = {
   'vulncheck-unscored-cvss': { kind: 'float', usage: '(new) score given to a vulnerability with no CVSS score', default: 0 },
   'vulncheck-report-output': s('write the whole vulnerability verdict as JSON to this file', '', 'file'),
   'grafeas-parent': s('Grafeas parent, e.g. projects/my-project', '', 'parent'),
-  'grafeas-endpoint': s('(new) Container Analysis (Grafeas) REST base URL', 'https://containeranalysis.googleapis.com', 'url'),
+  'grafeas-endpoint': s('(new) Container Analysis (Grafeas) REST base URL', DEFAULT_GRAFEAS_ENDPOINT, 'url'),
   'gcp-access-token-file': s('(new) file holding a Google Cloud access token, instead of application default credentials', '', 'file'),
 
   // Attestation
   'binauthz-attestor': s('Binary Authorization attestor to attest for, e.g. projects/P/attestors/A', '', 'attestor'),
-  'binauthz-endpoint': s('(new) Binary Authorization REST base URL', 'https://binaryauthorization.googleapis.com', 'url'),
+  'binauthz-endpoint': s('(new) Binary Authorization REST base URL', DEFAULT_BINAUTHZ_ENDPOINT, 'url'),
   'gcp-kms-key': s('Cloud KMS key version to sign with (default: the attestor\'s first public key id, when it names one)', '', 'key'),
-  'gcp-kms-endpoint': s('(new) Cloud KMS REST base URL', 'https://cloudkms.googleapis.com', 'url'),
+  'gcp-kms-endpoint': s('(new) Cloud KMS REST base URL', DEFAULT_KMS_ENDPOINT, 'url'),
   'attestation-key': s('(new) PEM private key file to sign attestations with, instead of Cloud KMS', '', 'file'),
   'attestation-key-id': s('(new) public key id of -attestation-key, as registered on the attestor', '', 'id'),
 } as const satisfies FlagTable;
 
-export type FlagName = keyof typeof FLAGS;

@@ -14,7 +14,7 @@ export interface AccessTokenSource {
 const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
 
 /** Reads the token from a file on every call, so a sidecar that rotates the file is honoured. */
-export function tokenFileSource(path: string): AccessTokenSource {
+function tokenFileSource(path: string): AccessTokenSource {
   return {
     async token() {
       let text: string;
@@ -31,7 +31,7 @@ export function tokenFileSource(path: string): AccessTokenSource {
 }
 
 /** Application default credentials, via google-auth-library (loaded lazily). */
-export function applicationDefaultSource(): AccessTokenSource {
+function applicationDefaultSource(): AccessTokenSource {
   let client: Promise<{ getAccessToken(): Promise<string | null | undefined> }> | undefined;
   return {
     async token() {

@@ -2,9 +2,10 @@
  * The few Grafeas v1 (Container Analysis) REST calls reimage needs: list occurrences by filter
  * (following nextPageToken) and create one. Shapes follow grafeas.swagger.json.
  */
+import type { RetryPolicy } from '../retry.js';
 import type { AccessTokenSource } from './access-token.js';
 import { DEFAULT_GRAFEAS_ENDPOINT } from './endpoints.js';
-import { type RetryPolicy, apiUrl, gcpJson } from './rest.js';
+import { apiUrl, gcpJson } from './rest.js';
 
 /** The subset of v1Occurrence fields reimage reads or writes; everything else passes through. */
 export interface Occurrence {

@@ -5,13 +5,11 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ReimageError, errorMessage } from '../errors.js';
-import { type RetryPolicy, isRetryableStatus, retryDelayMs } from '../registry/transport.js';
+import { type RetryPolicy, isRetryableStatus, retryDelayMs } from '../retry.js';
 import type { AccessTokenSource } from './access-token.js';
 
-export type { RetryPolicy } from '../registry/transport.js';
-
 /** Four tries over about 3.5 s; a Retry-After from the server wins, up to 10 s. */
-export const DEFAULT_GCP_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 500, maxDelayMs: 10_000 };
+const DEFAULT_GCP_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 500, maxDelayMs: 10_000 };
 
 export class GcpApiError extends ReimageError {
   constructor(

@@ -10,7 +10,7 @@ export type JsonPathKey = string | number;
 
 const TEMPLATE_SPEC = ['spec', 'template', 'spec'];
 
-export const POD_SPEC_PATHS: Readonly<Record<string, readonly string[]>> = {
+const POD_SPEC_PATHS: Readonly<Record<string, readonly string[]>> = {
   Pod: ['spec'],
   PodTemplate: ['template', 'spec'],
   ReplicationController: TEMPLATE_SPEC,

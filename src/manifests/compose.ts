@@ -17,7 +17,7 @@ export interface ComposedDocument {
 }
 
 /** 1-based line and column of an offset within a chunk, counted in the whole stream. */
-export function positionOf(chunk: DocumentChunk, offset: number): { line: number; column: number } {
+function positionOf(chunk: DocumentChunk, offset: number): { line: number; column: number } {
   let line = chunk.line + 1;
   let lineStart = 0;
   for (let i = chunk.text.indexOf('\n'); i >= 0 && i < offset; i = chunk.text.indexOf('\n', i + 1)) {

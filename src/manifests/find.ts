@@ -43,10 +43,6 @@ export class ImageOccurrence {
   }
 }
 
-export function setImage(occurrence: ImageOccurrence, newImage: string): void {
-  occurrence.setImage(newImage);
-}
-
 /** An image field that cannot be used: not a string, or not a valid reference. */
 export class ImageFieldError extends ReimageError {}
 

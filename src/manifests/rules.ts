@@ -29,14 +29,14 @@ export interface ImageRules {
   readonly rules: readonly ImageRule[];
 }
 
-export interface RuleConfig {
+interface RuleConfig {
   kind?: string;
   apiVersion?: string;
   imageJSONP?: string[];
 }
 
 /** Prometheus-operator objects whose `spec.image` is a container image. */
-export const BUILTIN_RULE_CONFIGS: readonly RuleConfig[] = ['Prometheus', 'Alertmanager', 'ThanosRuler'].map((kind) => ({
+const BUILTIN_RULE_CONFIGS: readonly RuleConfig[] = ['Prometheus', 'Alertmanager', 'ThanosRuler'].map((kind) => ({
   kind: `^${kind}$`,
   apiVersion: '^monitoring\\.coreos\\.com/v1$',
   imageJSONP: ['$.spec.image'],

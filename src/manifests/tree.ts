@@ -43,7 +43,7 @@ export class WantedKeys {
   }
 }
 
-export interface MapNode {
+interface MapNode {
   readonly kind: 'map';
   /**
    * The keys, and at the same index each one's value (undefined when absent). With duplicate keys
@@ -55,7 +55,7 @@ export interface MapNode {
   readonly partial: boolean;
 }
 
-export interface SeqNode {
+interface SeqNode {
   readonly kind: 'seq';
   readonly items: readonly TreeNode[];
 }
@@ -71,7 +71,7 @@ export interface ScalarNode {
  * Something the fast scanner skipped over without reading (a block scalar, a flow collection, a
  * value nobody wanted). Looking inside it needs the full parser.
  */
-export interface OpaqueNode {
+interface OpaqueNode {
   readonly kind: 'opaque';
 }
 

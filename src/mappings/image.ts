@@ -4,18 +4,18 @@
  * layer is a gzip'd tar with the single entry `reimage-mapping.json` (mtime 0, uid/gid 0, no
  * names), so the same mappings always give the same image digest.
  */
-import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { ReimageError } from '../errors.js';
+import { digestOf } from '../registry/digest.js';
+import { DOCKER_MANIFEST } from '../registry/media-types.js';
 
-export const MAPPING_FILE_NAME = 'reimage-mapping.json';
-export const DOCKER_MANIFEST_V2 = 'application/vnd.docker.distribution.manifest.v2+json';
+const MAPPING_FILE_NAME = 'reimage-mapping.json';
 export const DOCKER_CONFIG_V1 = 'application/vnd.docker.container.image.v1+json';
 export const DOCKER_LAYER_GZIP = 'application/vnd.docker.image.rootfs.diff.tar.gzip';
 
-export class InvalidMappingImageError extends ReimageError {}
+class InvalidMappingImageError extends ReimageError {}
 
-export interface Blob {
+interface Blob {
   readonly mediaType: string;
   readonly data: Buffer;
 }
@@ -27,8 +27,6 @@ export interface MappingImage {
   readonly layers: readonly [Blob];
 }
 
-const sha256 = (data: Buffer) => `sha256:${createHash('sha256').update(data).digest('hex')}`;
-
 export function buildMappingImage(json: string): MappingImage {
   const tar = tarOneFile(MAPPING_FILE_NAME, Buffer.from(json));
   // Level 9 and Node's fixed gzip header (mtime 0) keep the bytes stable for the same input.
@@ -37,10 +35,10 @@ export function buildMappingImage(json: string): MappingImage {
     architecture: 'amd64',
     os: 'linux',
     config: {},
-    rootfs: { type: 'layers', diff_ids: [sha256(tar)] },
+    rootfs: { type: 'layers', diff_ids: [digestOf(tar)] },
   };
   return {
-    manifestMediaType: DOCKER_MANIFEST_V2,
+    manifestMediaType: DOCKER_MANIFEST,
     config: { mediaType: DOCKER_CONFIG_V1, data: Buffer.from(JSON.stringify(config)) },
     layers: [{ mediaType: DOCKER_LAYER_GZIP, data: layer }],
   };

@@ -34,7 +34,7 @@ export async function loadStaticMappings(from: MappingsLocation, registry: Mappi
 }
 
 /** The target of a mapping no longer holds the recorded digest (or is gone). */
-export class StaleMappingError extends ReimageError {}
+class StaleMappingError extends ReimageError {}
 
 /**
  * Checks, concurrently, that every mapped target still has its recorded digest, so a replay

@@ -3,7 +3,7 @@ import { ReimageError } from '../errors.js';
 import { formatReference, parseReference } from '../reference/reference.js';
 import type { MappingEntry, Mappings } from './format.js';
 
-export class MissingMappingError extends ReimageError {}
+class MissingMappingError extends ReimageError {}
 
 const normalise = (ref: string) => formatReference(parseReference(ref));
 

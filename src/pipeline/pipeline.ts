@@ -66,7 +66,7 @@ export class ResolveOnce implements RegistryAccess {
 }
 
 /** A static mapping's answer for an image as written. */
-export interface StaticLookup {
+interface StaticLookup {
   lookup(written: string): { readonly entry: { readonly tag: string; readonly digest: string } };
 }
 
@@ -106,10 +106,10 @@ export interface PipelineResult {
 }
 
 /** An image is missing from every registry it should be in. */
-export class ImageNotFoundError extends ReimageError {}
+class ImageNotFoundError extends ReimageError {}
 
 /** An image that is not renamed no longer has the digest recorded for it. */
-export class TargetDiffersError extends ReimageError {}
+class TargetDiffersError extends ReimageError {}
 
 /** One image as written, once planned. */
 interface Plan {
@@ -163,7 +163,7 @@ function nameAsWritten(ref: string): string {
 }
 
 /** The final reference written to the manifests for a planned image. */
-export function outputReference(target: string, digest: string, form: OutputForm): string {
+function outputReference(target: string, digest: string, form: OutputForm): string {
   if (form === 'tag') return target;
   const name = nameAsWritten(target);
   if (form === 'digest') return `${name}@${digest}`;

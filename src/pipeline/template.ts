@@ -6,7 +6,6 @@ import { ReimageError } from '../errors.js';
 import { DOCKER_HUB_DOMAIN, type ImageReference, InvalidReferenceError, parseReference } from '../reference/reference.js';
 import type { Node } from './template/ast.js';
 import { execute } from './template/exec.js';
-import { FUNCTIONS } from './template/funcs.js';
 import { parseTemplate } from './template/parse.js';
 
 export { TemplateError } from './template/errors.js';
@@ -29,13 +28,9 @@ export interface RenameFields {
   readonly Repository: string;
 }
 
-export const RENAME_FIELDS: readonly (keyof RenameFields)[] = [
+const RENAME_FIELDS: readonly (keyof RenameFields)[] = [
   'RemotePath', 'Digest', 'DigestAlgo', 'DigestHex', 'Tag', 'Registry', 'Repository',
 ];
-
-/** Names and one-line descriptions of the functions templates may call (for docs and errors). */
-export const TEMPLATE_FUNCTIONS: readonly { name: string; doc: string }[] = Object.entries(FUNCTIONS)
-  .map(([name, f]) => ({ name, doc: f.doc }));
 
 const GO_DOCKER_HUB_REGISTRY = 'index.docker.io';
 
@@ -53,7 +48,7 @@ export function renameFields(source: ImageReference, digest: string, remotePath:
 }
 
 /** A rendered name that is not a valid image reference, even after the host fix-up. */
-export class InvalidRenameError extends ReimageError {}
+class InvalidRenameError extends ReimageError {}
 
 export class RenameTemplate {
   private constructor(

@@ -22,7 +22,7 @@ import { ReimageError } from '../errors.js';
 export const DOCKER_HUB_DOMAIN = 'docker.io';
 const LEGACY_DOCKER_HUB_DOMAIN = 'index.docker.io';
 const OFFICIAL_REPO_PREFIX = 'library/';
-export const DEFAULT_TAG = 'latest';
+const DEFAULT_TAG = 'latest';
 const NAME_TOTAL_LENGTH_MAX = 255;
 
 const domainComponent = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
@@ -138,16 +138,6 @@ export function parseReference(input: string): ImageReference {
   };
 }
 
-/** Parses a repository name with no tag or digest ("registry.example.com/imported/app"). */
-export function parseRepository(input: string): { domain: string; path: string } {
-  const { tag, digest } = parseParts(input);
-  if (tag !== undefined || digest !== undefined) {
-    throw new InvalidReferenceError(input, 'a repository name may not have a tag or digest');
-  }
-  const { domain, path } = parseReference(input);
-  return { domain, path };
-}
-
 /** "docker.io/library/nginx" */
 export function repositoryName(ref: Pick<ImageReference, 'domain' | 'path'>): string {
   return `${ref.domain}/${ref.path}`;
@@ -161,11 +151,6 @@ export function formatReference(ref: ImageReference): string {
 /** The same repository pinned to a digest, dropping the tag: domain/path@digest. */
 export function withDigest(ref: Pick<ImageReference, 'domain' | 'path'>, digest: string): ImageReference {
   return { domain: ref.domain, path: ref.path, digest };
-}
-
-/** The same repository at a tag, dropping any digest. */
-export function withTag(ref: Pick<ImageReference, 'domain' | 'path'>, tag: string): ImageReference {
-  return { domain: ref.domain, path: ref.path, tag };
 }
 
 /** The shortest form Docker would print: "nginx:latest", "bitnami/redis:7", "quay.io/x/y:1". */

@@ -3,11 +3,11 @@
  * A streamed copy pipes the source GET straight into the target PUT, hashing as it goes, so a
  * layer is never held whole in memory and a corrupt one is never committed.
  */
+import { isRetryableStatus } from '../retry.js';
 import { AuthorizationRenewedError, DigestMismatchError, RegistryError } from './errors.js';
 import { digestAlgorithm, digestOf, hasher } from './digest.js';
 import { describe, type Repository } from './repository.js';
 import { registryError, type RegistrySession } from './session.js';
-import { isRetryableStatus } from './transport.js';
 
 type Body = Uint8Array | ReadableStream<Uint8Array>;
 
@@ -55,7 +55,7 @@ export async function finishUpload(session: RegistrySession, repo: Repository, l
 }
 
 /** Opens a blob for reading; the caller consumes or cancels the stream. */
-export async function openBlob(session: RegistrySession, repo: Repository, digest: string, scopes: readonly string[]): Promise<ReadableStream<Uint8Array>> {
+async function openBlob(session: RegistrySession, repo: Repository, digest: string, scopes: readonly string[]): Promise<ReadableStream<Uint8Array>> {
   const ctx = { registry: repo.registry, repository: repo.path, operation: `get blob ${digest} from` };
   const res = await session.request(repo.registry, scopes, { method: 'GET', target: `/v2/${repo.path}/blobs/${digest}` }, ctx);
   if (!res.ok || !res.body) throw await registryError(res, ctx);

@@ -4,12 +4,13 @@
  */
 import { silentLogger, type Logger } from '../log.js';
 import type { ImageReference } from '../reference/reference.js';
+import type { RetryPolicy } from '../retry.js';
 import { copyImage, type CopyOptions, type CopyResult } from './copy.js';
 import { resolveManifest, type ResolvedManifest } from './manifests.js';
 import { pullScope } from './repository.js';
 import { RegistrySession } from './session.js';
 import { pullSingleLayerImage, pushSmallImage, type PulledLayer, type SmallImage } from './small-image.js';
-import { DEFAULT_RETRY, Transport, type RetryPolicy, type TransportStats } from './transport.js';
+import { DEFAULT_RETRY, Transport, type TransportStats } from './transport.js';
 
 export interface RegistryClientOptions {
   /** host[:port] reached over plain HTTP (loopback always is). */
@@ -23,7 +24,7 @@ export interface RegistryClientOptions {
   retry?: RetryPolicy;
 }
 
-export const DEFAULT_REGISTRY_CONCURRENCY = 4;
+const DEFAULT_REGISTRY_CONCURRENCY = 4;
 
 export class RegistryClient {
   private readonly session: RegistrySession;

@@ -19,7 +19,7 @@ export type Credential =
   | { readonly kind: 'identity-token'; readonly token: string; readonly source: string };
 
 /** A credentials file or helper that could not be used. */
-export class CredentialsError extends ReimageError {}
+class CredentialsError extends ReimageError {}
 
 interface AuthEntry {
   auth?: string;
@@ -35,7 +35,7 @@ interface AuthFile {
 }
 
 /** The credentials files, in lookup order. */
-export function credentialFiles(env: NodeJS.ProcessEnv = process.env): string[] {
+function credentialFiles(env: NodeJS.ProcessEnv = process.env): string[] {
   const files = [path.join(env.DOCKER_CONFIG ?? path.join(env.HOME ?? homedir(), '.docker'), 'config.json')];
   if (env.REGISTRY_AUTH_FILE) files.push(env.REGISTRY_AUTH_FILE);
   if (env.XDG_RUNTIME_DIR) files.push(path.join(env.XDG_RUNTIME_DIR, 'containers', 'auth.json'));

@@ -5,16 +5,10 @@
  * uploads are retried a level up, by starting the blob copy over.
  */
 import type { Logger } from '../log.js';
+import { type RetryPolicy, isRetryableStatus, retryDelayMs } from '../retry.js';
 import { RegistryError } from './errors.js';
 import { Limiter } from './limiter.js';
 import { streamRequest } from './stream-request.js';
-
-export interface RetryPolicy {
-  /** Total tries, including the first. */
-  readonly attempts: number;
-  readonly baseDelayMs: number;
-  readonly maxDelayMs: number;
-}
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 250, maxDelayMs: 30_000 };
 
@@ -41,11 +35,6 @@ export interface TransportRequest {
   readonly host: string;
   readonly headers?: Record<string, string>;
   readonly body?: RequestBody;
-}
-
-/** Statuses worth another try: rate limiting and server-side trouble. */
-export function isRetryableStatus(status: number): boolean {
-  return status === 429 || (status >= 500 && status !== 501 && status !== 505);
 }
 
 /** TLS verification failures will not go away by retrying. */
@@ -104,19 +93,6 @@ export class Transport {
     this.logger.debug(`${why}; retrying in ${delay} ms (attempt ${attempt + 1} of ${this.retry.attempts})`);
     await new Promise((resolve) => setTimeout(resolve, delay));
   }
-}
-
-/**
- * Retry-After (seconds or an HTTP date) when the server sent one, else exponential backoff
- * with jitter (between half and all of base·2^(attempt-1)); both capped.
- */
-export function retryDelayMs(attempt: number, retryAfter: string | null | undefined, policy: RetryPolicy): number {
-  if (retryAfter) {
-    const seconds = /^\d+$/.test(retryAfter.trim()) ? Number(retryAfter) : (Date.parse(retryAfter) - Date.now()) / 1000;
-    if (Number.isFinite(seconds)) return Math.min(policy.maxDelayMs, Math.max(0, Math.round(seconds * 1000)));
-  }
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-  return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
 }
 
 /** fetch wraps the socket error in `cause`; node:http reports it directly. */

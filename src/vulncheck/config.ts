@@ -9,7 +9,7 @@ import { goRegExp } from '../regexp.js';
 import { splitCommandLine } from './command-line.js';
 import { IgnoreRules } from './ignore-rules.js';
 
-export const SCANNER_FORMATS = ['trivy-json', 'grype-json'] as const;
+const SCANNER_FORMATS = ['trivy-json', 'grype-json'] as const;
 export type ScannerFormat = (typeof SCANNER_FORMATS)[number];
 
 export interface VulncheckConfig {

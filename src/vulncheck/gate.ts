@@ -3,9 +3,9 @@
  * by vulnerability ID, and sorts them into found (within the limit), ignored and rejected.
  */
 import { errorMessage } from '../errors.js';
+import { mapBounded } from '../map-bounded.js';
 import type { VulncheckConfig } from './config.js';
 import { findingSource } from './image-scan.js';
-import { mapBounded } from './pool.js';
 import { ScannerError } from './scanner-process.js';
 import type { AffectedPackage, Finding, ImageVerdict, Vulnerability, VulncheckVerdict } from './types.js';
 
@@ -53,7 +53,7 @@ export async function checkImages(
 }
 
 /** One entry per ID: the highest score and risk over its findings, and every package it was found in. */
-export function mergeFindings(findings: readonly Finding[], unscoredCvss: number): Vulnerability[] {
+function mergeFindings(findings: readonly Finding[], unscoredCvss: number): Vulnerability[] {
   const byId = new Map<string, { score?: number; risk?: number; packages: AffectedPackage[] }>();
   for (const f of findings) {
     const entry = byId.get(f.id) ?? { packages: [] };

@@ -23,7 +23,7 @@ export interface GrafeasScanOptions {
   signal?: AbortSignal;
 }
 
-export class GrafeasScanError extends ReimageError {}
+class GrafeasScanError extends ReimageError {}
 
 type Discovery = { status: 'done'; unsupported: boolean } | { status: 'pending'; detail: string };
 

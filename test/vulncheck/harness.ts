@@ -1,10 +1,8 @@
 /**
- * Test helpers for the vulnerability gate: fake scanners, real flag parsing, temp dirs.
+ * Test helpers for the vulnerability gate: fake scanners, real flag parsing.
  */
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { after } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parseFlags } from '../../src/cli/flags.js';
 import { FLAGS } from '../../src/cli/options.js';
@@ -19,13 +17,6 @@ export const readJson = async (rel: string): Promise<unknown> => JSON.parse(awai
 
 /** A digest reference like the pipeline's final images. */
 export const digestRef = (repo: string, hexChar = 'a') => `127.0.0.1:5000/${repo}@sha256:${hexChar.repeat(64)}`;
-
-/** A fresh temp dir, removed when the test file ends. */
-export async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'reimage-vulncheck-'));
-  after(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 export interface FakeScannerConfig {
   reportFile?: string;

@@ -4,7 +4,7 @@
  */
 import { TemplateError } from './errors.js';
 
-export type TokenKind =
+type TokenKind =
   | 'text' | 'open' | 'close'
   | 'field' | 'variable' | 'dot' | 'identifier' | 'keyword'
   | 'string' | 'number' | 'bool' | 'nil'

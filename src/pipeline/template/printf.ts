@@ -106,7 +106,7 @@ const QUOTE_ESCAPES: Readonly<Record<string, string>> = {
 };
 
 /** strconv.Quote: printable characters as they are, the rest escaped. */
-export function goQuote(s: string): string {
+function goQuote(s: string): string {
   let out = '"';
   for (const ch of s) {
     const escape = QUOTE_ESCAPES[ch];

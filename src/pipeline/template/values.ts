@@ -7,7 +7,7 @@ export type Value = string | number | boolean | null | DataValue;
 
 export class ValueError extends Error {}
 
-export function typeOf(v: Value): StaticType {
+function typeOf(v: Value): StaticType {
   if (v === null) return 'nil';
   switch (typeof v) {
     case 'string': return 'string';

@@ -8,6 +8,7 @@ export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (
       results[i] = await fn(items[i]!);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  // At least one worker, so a limit below 1 cannot silently skip every item.
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
   return results;
 }
