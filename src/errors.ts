@@ -15,6 +15,11 @@ export class UsageError extends ReimageError {
   override readonly exitCode = 2;
 }
 
+/** A flag's value is unusable: says which flag, the value and why, as Go's flag package does. */
+export function invalidFlagValue(flag: string, value: unknown, why: string): UsageError {
+  return new UsageError(`invalid value ${JSON.stringify(value)} for flag -${flag}: ${why}`);
+}
+
 /** Several independent failures, reported together (one per failing image, say). */
 export class AggregateReimageError extends ReimageError {
   constructor(

@@ -4,7 +4,7 @@
  */
 import { type KeyObject, createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { UsageError, errorMessage } from '../errors.js';
+import { UsageError, errorMessage, invalidFlagValue } from '../errors.js';
 import { type AccessTokenSource, accessTokenSource } from '../gcp/access-token.js';
 import type { Logger } from '../log.js';
 import type { RetryPolicy } from '../retry.js';
@@ -60,9 +60,9 @@ export function attestConfigFromFlags(values: AttestFlagValues, logger: Logger):
     }
     return undefined;
   }
-  if (!ATTESTOR_RE.test(attestor)) throw invalid('binauthz-attestor', attestor, 'want projects/PROJECT/attestors/ATTESTOR');
+  if (!ATTESTOR_RE.test(attestor)) throw invalidFlagValue('binauthz-attestor', attestor, 'want projects/PROJECT/attestors/ATTESTOR');
   const parent = values['grafeas-parent'];
-  if (parent !== '' && !PARENT_RE.test(parent)) throw invalid('grafeas-parent', parent, 'want projects/PROJECT');
+  if (parent !== '' && !PARENT_RE.test(parent)) throw invalidFlagValue('grafeas-parent', parent, 'want projects/PROJECT');
   return {
     attestor,
     binauthzEndpoint: endpoint(values, 'binauthz-endpoint'),
@@ -86,7 +86,7 @@ function signingSpec(values: AttestFlagValues): SigningSpec {
   if (kmsKey === '') return { kind: 'kms', ...(keyId && { keyId }) };
   const keyVersion = kmsKeyVersionName(kmsKey);
   if (!keyVersion) {
-    throw invalid('gcp-kms-key', kmsKey, 'want projects/P/locations/L/keyRings/R/cryptoKeys/K/cryptoKeyVersions/V');
+    throw invalidFlagValue('gcp-kms-key', kmsKey, 'want projects/P/locations/L/keyRings/R/cryptoKeys/K/cryptoKeyVersions/V');
   }
   return { kind: 'kms', keyVersion, ...(keyId && { keyId }) };
 }
@@ -121,12 +121,8 @@ function endpoint(values: AttestFlagValues, flag: 'binauthz-endpoint' | 'grafeas
   try {
     url = new URL(text);
   } catch {
-    throw invalid(flag, text, 'want an http or https URL');
+    throw invalidFlagValue(flag, text, 'want an http or https URL');
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw invalid(flag, text, 'want an http or https URL');
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw invalidFlagValue(flag, text, 'want an http or https URL');
   return text;
-}
-
-function invalid(flag: string, value: string, why: string): UsageError {
-  return new UsageError(`invalid value ${JSON.stringify(value)} for flag -${flag}: ${why}`);
 }

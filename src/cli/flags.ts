@@ -3,7 +3,7 @@
  * reimage keeps working: `-flag value`, `-flag=value`, `--flag value`, `--flag=value`, bool flags
  * alone or as `-flag=false`, parsing stops at `--` or at the first non-flag argument.
  */
-import { UsageError } from '../errors.js';
+import { UsageError, invalidFlagValue } from '../errors.js';
 
 type FlagKind = 'bool' | 'string' | 'int' | 'float' | 'duration' | 'list' | 'repeat';
 
@@ -78,7 +78,7 @@ function formatGoDuration(ms: number): string {
 }
 
 function convert(name: string, spec: FlagSpec, raw: string): unknown {
-  const bad = (why: string) => new UsageError(`invalid value ${JSON.stringify(raw)} for flag -${name}: ${why}`);
+  const bad = (why: string) => invalidFlagValue(name, raw, why);
   switch (spec.kind) {
     case 'bool': {
       // Go's strconv.ParseBool

@@ -2,7 +2,7 @@
  * Checks the renaming, copying, mappings and registry flags and turns them into typed settings.
  * Runs before any input is read, so a bad template or regexp fails at start-up.
  */
-import { UsageError } from '../errors.js';
+import { UsageError, invalidFlagValue } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { OutputForm } from '../pipeline/pipeline.js';
 import { RenameTemplate } from '../pipeline/template.js';
@@ -43,7 +43,7 @@ function parseMirrors(values: readonly string[]): Record<string, string> {
     const from = value.slice(0, eq).trim();
     const to = value.slice(eq + 1).trim();
     if (eq < 0 || !from || !to || to.includes('/')) {
-      throw new UsageError(`invalid value ${JSON.stringify(value)} for flag -registry-mirror: want REGISTRY=HOST[:PORT], e.g. docker.io=mirror.example.com`);
+      throw invalidFlagValue('registry-mirror', value, 'want REGISTRY=HOST[:PORT], e.g. docker.io=mirror.example.com');
     }
     mirrors[from === 'index.docker.io' ? 'docker.io' : from] = to;
   }

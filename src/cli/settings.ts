@@ -1,5 +1,5 @@
 /** Checks the finding-images flags and turns them into typed settings. */
-import { UsageError } from '../errors.js';
+import { UsageError, invalidFlagValue } from '../errors.js';
 import type { InputMode } from '../manifests/index.js';
 import { goRegExp } from '../regexp.js';
 import type { ParsedFlags } from './flags.js';
@@ -17,7 +17,7 @@ export interface FindSettings {
 
 function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
   if ((allowed as readonly string[]).includes(value)) return value as T;
-  throw new UsageError(`invalid value ${JSON.stringify(value)} for flag -${flag}: want ${allowed.join(' or ')}`);
+  throw invalidFlagValue(flag, value, `want ${allowed.join(' or ')}`);
 }
 
 export function settingsFromFlags(parsed: ParsedFlags<typeof FLAGS>): FindSettings {

@@ -2,7 +2,7 @@
  * The vulnerability gate's settings, validated from the command-line flags at start-up so that a
  * bad regexp, format or method is a usage error (exit 2) before any work is done.
  */
-import { UsageError } from '../errors.js';
+import { UsageError, invalidFlagValue } from '../errors.js';
 import { DEFAULT_GRAFEAS_ENDPOINT } from '../gcp/endpoints.js';
 import type { Logger } from '../log.js';
 import { goRegExp } from '../regexp.js';
@@ -67,33 +67,32 @@ export interface VulncheckFlagValues {
 const METHODS: Readonly<Record<string, VulncheckConfig['method']>> = { trivy: 'exec', exec: 'exec', grafeas: 'grafeas' };
 
 export function vulncheckConfigFromFlags(values: VulncheckFlagValues, logger: Logger): VulncheckConfig {
-  const bad = (flag: string, why: string) => new UsageError(`invalid value for flag -${flag}: ${why}`);
   const maxCvss = values['vulncheck-max-cvss'];
-  if (!(maxCvss >= 0)) throw bad('vulncheck-max-cvss', `${maxCvss} (use 0 to disable, up to 10 to gate, 11 to only record)`);
+  if (!(maxCvss >= 0)) throw invalidFlagValue('vulncheck-max-cvss', maxCvss, 'use 0 to disable, up to 10 to gate, 11 to only record');
   const maxRisk = values['vulncheck-max-risk'];
-  if (!(maxRisk >= 0)) throw bad('vulncheck-max-risk', `${maxRisk} (use 0 to disable, or a grype risk score, 0 to 100)`);
+  if (!(maxRisk >= 0)) throw invalidFlagValue('vulncheck-max-risk', maxRisk, 'use 0 to disable, or a grype risk score, 0 to 100');
   const unscoredCvss = values['vulncheck-unscored-cvss'];
-  if (!(unscoredCvss >= 0 && unscoredCvss <= 10)) throw bad('vulncheck-unscored-cvss', `${unscoredCvss} (a CVSS score, 0 to 10)`);
+  if (!(unscoredCvss >= 0 && unscoredCvss <= 10)) throw invalidFlagValue('vulncheck-unscored-cvss', unscoredCvss, 'want a CVSS score, 0 to 10');
   const method = METHODS[values['vulncheck-method']];
-  if (!method) throw bad('vulncheck-method', `${JSON.stringify(values['vulncheck-method'])} (use trivy, exec or grafeas)`);
+  if (!method) throw invalidFlagValue('vulncheck-method', values['vulncheck-method'], 'use trivy, exec or grafeas');
   const format = values['vulncheck-format'];
   if (!(SCANNER_FORMATS as readonly string[]).includes(format)) {
-    throw bad('vulncheck-format', `${JSON.stringify(format)} (use ${SCANNER_FORMATS.join(' or ')})`);
+    throw invalidFlagValue('vulncheck-format', format, `use ${SCANNER_FORMATS.join(' or ')}`);
   }
   const commandFlag = values['vulncheck-command'] ? 'vulncheck-command' : 'trivy-command';
   let command: string[];
   try {
     command = splitCommandLine(values[commandFlag]);
   } catch (err) {
-    throw bad(commandFlag, (err as Error).message);
+    throw invalidFlagValue(commandFlag, values[commandFlag], (err as Error).message);
   }
-  if (command.length === 0 && method === 'exec') throw bad(commandFlag, 'empty command');
+  if (command.length === 0 && method === 'exec') throw invalidFlagValue(commandFlag, values[commandFlag], 'empty command');
   const timeoutMs = values['vulncheck-timeout'];
-  if (!(timeoutMs > 0)) throw bad('vulncheck-timeout', 'must be greater than 0');
+  if (!(timeoutMs > 0)) throw invalidFlagValue('vulncheck-timeout', `${timeoutMs / 1000}s`, 'must be greater than 0');
   const workers = values['vulncheck-workers'];
-  if (!(workers >= 1)) throw bad('vulncheck-workers', 'must be at least 1');
+  if (!(workers >= 1)) throw invalidFlagValue('vulncheck-workers', workers, 'must be at least 1');
   const maxRetries = values['vulncheck-max-retries'];
-  if (!(maxRetries >= 0)) throw bad('vulncheck-max-retries', 'must not be negative');
+  if (!(maxRetries >= 0)) throw invalidFlagValue('vulncheck-max-retries', maxRetries, 'must not be negative');
   const parent = values['grafeas-parent'];
   const enabled = maxCvss > 0 || maxRisk > 0;
   if (method === 'grafeas' && enabled && !parent) {
