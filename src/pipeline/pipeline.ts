@@ -11,7 +11,7 @@
  */
 import { AggregateReimageError, ReimageError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
-import { formatReference, type ImageReference, parseReference, withDigest } from '../reference/reference.js';
+import { formatReference, type ImageReference, parseParts, parseReference, withDigest } from '../reference/reference.js';
 import { ClobberRefusedError, type CopyOptions } from '../registry/index.js';
 import { Recorder } from './recorder.js';
 import { renameFields, type RenameTemplate } from './template.js';
@@ -154,18 +154,11 @@ function imageFailure(image: string, sites: readonly ImageSite[], err: unknown):
   return new ReimageError(`${image}: ${errorMessage(err)}\n  at ${places.join('\n  at ')}`, { cause: err });
 }
 
-/** Strips tag and digest from a reference as written, keeping its spelling. */
-function nameAsWritten(ref: string): string {
-  const at = ref.indexOf('@');
-  const name = at < 0 ? ref : ref.slice(0, at);
-  const colon = name.lastIndexOf(':');
-  return colon > name.lastIndexOf('/') ? name.slice(0, colon) : name;
-}
-
 /** The final reference written to the manifests for a planned image. */
 function outputReference(target: string, digest: string, form: OutputForm): string {
   if (form === 'tag') return target;
-  const name = nameAsWritten(target);
+  // The name keeps its spelling ("nginx", not docker.io/library/nginx).
+  const { name } = parseParts(target);
   if (form === 'digest') return `${name}@${digest}`;
   const tag = parseReference(target).tag;
   return tag === undefined ? `${name}@${digest}` : `${name}:${tag}@${digest}`;

@@ -58,8 +58,8 @@ export interface ImageReference {
   readonly digest?: string;
 }
 
-/** Parses a reference exactly as written, without normalising it. Throws InvalidReferenceError. */
-function parseParts(input: string): { name: string; tag?: string; digest?: string } {
+/** Splits a reference exactly as written into name, tag and digest, without normalising it. Throws InvalidReferenceError. */
+export function parseParts(input: string): { name: string; tag?: string; digest?: string } {
   if (input === '') throw new InvalidReferenceError(input, 'reference is empty');
   let rest = input;
   let digest: string | undefined;
