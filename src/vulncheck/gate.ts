@@ -12,7 +12,7 @@ import type { AffectedPackage, Finding, ImageVerdict, Vulnerability, VulncheckVe
 /**
  * Checks final images (digest references, registry/repo@sha256:…). Scan failures are recorded
  * per image and fail the verdict; only an abort through `opts.signal` rejects. `opts.scanAs` maps a
- * final image that does not exist yet (-dryrun) to a reference holding the same content; rules
+ * final image that does not exist yet (-dryrun, -no-copy) to a reference holding the same content; rules
  * (-vulncheck-ignore-images, per-image ignores) still match the final image.
  */
 export async function checkImages(

@@ -1,12 +1,11 @@
 /**
  * Where the gate reads each final image. Normally at its final name, by digest. -dryrun and
- * -no-copy copy nothing, so a renamed image may not be at its final name yet: its source, by the same digest,
- * holds the same content, and is scanned instead.
+ * -no-copy copy nothing, so a renamed image may not be at its final name yet: its source, by the
+ * same digest, holds the same content, and is scanned instead.
  */
-import { formatReference, parseReference, withDigest } from '../reference/reference.js';
+import type { MappingEntry } from '../mappings/format.js';
 import type { RegistryAccess } from '../pipeline/pipeline.js';
-
-type MappingEntry = { readonly tag: string; readonly digest: string };
+import { formatReference, parseReference, withDigest } from '../reference/reference.js';
 
 /** The final image by digest (registry/repo@sha256:…): what the gate checks and attestations name. */
 export function finalDigestRef(entry: MappingEntry): string {
