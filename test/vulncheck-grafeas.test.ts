@@ -13,7 +13,7 @@ import { checkImages, type ImageVerdict } from '../src/vulncheck/index.js';
 import { tempDir } from './harness/temp-dir.js';
 import { configFromArgs, readJson } from './vulncheck/harness.js';
 
-const IMAGE = 'us-docker.pkg.dev/valid-proj/valid-repo/valid-name@sha256:3fa5256ad34b31901ca30021c722fc7ba11a66ca070c8442862205696b908ddb';
+const IMAGE = 'europe-docker.pkg.dev/fixture-project/apps/web@sha256:abababababababababababababababababababababababababababababababab';
 const DISCOVERY_FILTER = `kind="DISCOVERY" AND resourceUrl="https://${IMAGE}"`;
 const VULN_FILTER = `kind="VULNERABILITY" AND resourceUrl="https://${IMAGE}"`;
 
@@ -45,7 +45,7 @@ async function check(h: Handler, extra: string[] = []): Promise<ImageVerdict> {
   handler = h;
   seen = [];
   const config = configFromArgs([
-    '-vulncheck-method', 'grafeas', '-vulncheck-max-cvss', '7', '-grafeas-parent', 'projects/valid-proj',
+    '-vulncheck-method', 'grafeas', '-vulncheck-max-cvss', '7', '-grafeas-parent', 'projects/fixture-project',
     '-grafeas-endpoint', endpoint, '-gcp-access-token-file', tokenFile, ...extra,
   ]);
   config.grafeas.pollInitialDelayMs = 5;
@@ -61,31 +61,32 @@ const polls = () => seen.filter((s) => s.filter === DISCOVERY_FILTER).length;
 
 describe('Grafeas vulnerability method', () => {
   it('polls DISCOVERY until FINISHED_SUCCESS, then reads the VULNERABILITY occurrences', async () => {
-    const finished = await readJson('grafeas/occurrences-discovery.sedg-active.json');
-    const vulns = await readJson('grafeas/occurrences-vulnerability.sedg-gar.json');
+    const finished = await readJson('grafeas/discovery-active.json');
+    const vulns = await readJson('grafeas/vulnerability-occurrences.json');
     const result = await check((filter, _token, n) => {
       if (filter === VULN_FILTER) return { body: vulns };
       return [{ body: {} }, discovery('PENDING'), discovery('SCANNING')][n - 1] ?? { body: finished };
     });
     assert.equal(polls(), 4);
     assert.deepEqual(seen.map((s) => s.filter), [DISCOVERY_FILTER, DISCOVERY_FILTER, DISCOVERY_FILTER, DISCOVERY_FILTER, VULN_FILTER]);
-    assert.ok(seen.every((s) => s.path === '/v1/projects/valid-proj/occurrences' && s.authorization === 'Bearer fake-access-token'));
+    assert.ok(seen.every((s) => s.path === '/v1/projects/fixture-project/occurrences' && s.authorization === 'Bearer fake-access-token'));
     assert.equal(result.error, undefined);
     assert.deepEqual(result.rejected, [{
       id: 'CVE-2022-29458', score: 7.1,
+      description: 'A terminal description file can make the library read out of bounds (reimage test fixture).',
       packages: [{ name: 'ncurses', version: '6.2+20201114-2', fixedVersion: '6.2+20201114-2+deb11u1' }], above: ['score'],
     }]);
   });
 
   it('FINISHED_SUCCESS with continuous analysis INACTIVE counts as finished too', async () => {
-    const inactive = await readJson('grafeas/occurrences-discovery.sedg-inactive.json');
+    const inactive = await readJson('grafeas/discovery-inactive.json');
     const result = await check((filter) => (filter === VULN_FILTER ? { body: {} } : { body: inactive }));
     assert.equal(result.error, undefined);
     assert.deepEqual(result.found, []);
   });
 
   it('FINISHED_UNSUPPORTED passes with no vulnerabilities and no VULNERABILITY query', async () => {
-    const unsupported = await readJson('grafeas/occurrences-discovery.sedg-unsupported.json');
+    const unsupported = await readJson('grafeas/discovery-unsupported.json');
     const result = await check(() => ({ body: unsupported }));
     assert.deepEqual(result, { image: IMAGE, found: [], ignored: [], rejected: [] });
     assert.deepEqual(seen.map((s) => s.filter), [DISCOVERY_FILTER]);
@@ -98,7 +99,7 @@ describe('Grafeas vulnerability method', () => {
   });
 
   it('follows nextPageToken; the ID falls back to the note name', async () => {
-    const gar = (await readJson('grafeas/occurrences-vulnerability.sedg-gar.json')) as { occurrences: object[] };
+    const gar = (await readJson('grafeas/vulnerability-occurrences.json')) as { occurrences: object[] };
     const second = { kind: 'VULNERABILITY', noteName: 'projects/goog-vulnz/notes/CVE-2023-0001', vulnerability: { cvssScore: 9.1 } };
     const result = await check((filter, token) => {
       if (filter !== VULN_FILTER) return discovery('FINISHED_SUCCESS');

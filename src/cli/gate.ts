@@ -10,14 +10,14 @@ import { loadStaticMappings, verifyStaticMappings, writeMappings } from '../mapp
 import type { StaticMappings } from '../mappings/static.js';
 import { type ImageSite, Pipeline, ResolveOnce } from '../pipeline/pipeline.js';
 import { type AttestConfig, attestImages } from '../attest/index.js';
-import type { MappingEntry } from '../mappings/format.js';
+import { EMPTY_VULNCHECK_RESULT, type MappingEntry } from '../mappings/format.js';
 import { parseReference } from '../reference/reference.js';
 import { RegistryClient } from '../registry/index.js';
 import { writeAll } from './io.js';
 import type { PipelineSettings } from './pipeline-settings.js';
 import { formatSummary, progressReporter } from './summary.js';
 import {
-  checkImages, finalDigestRef, formatVulncheckReport, mappingCveFields, uncopiedSources, writeVulncheckReport, type VulncheckConfig,
+  checkImages, finalDigestRef, formatVulncheckReport, mappingVulncheckResult, uncopiedSources, writeVulncheckReport, type VulncheckConfig,
 } from '../vulncheck/index.js';
 
 /** What main() has checked and found before the gate runs. */
@@ -82,7 +82,8 @@ export async function runGate({ job, vulncheck, attest, ignore, log, input, occu
   const mappings = new Map<string, MappingEntry>();
   for (const [original, m] of result.mappings) {
     const v = verdictByImage.get(digestRefs.get(original) ?? '');
-    mappings.set(original, { ...m, ...(v && mappingCveFields(v)) });
+    // This run's result replaces any a static mapping carried, as in Go (no check: empty lists).
+    mappings.set(original, { tag: m.tag, digest: m.digest, vulncheckResult: v ? mappingVulncheckResult(v, verdict) : EMPTY_VULNCHECK_RESULT });
   }
 
   await writeMappings(mappings, { file: job.writeMappingsFile, image: job.writeMappingsImage }, client, { dryRun: job.dryRun, logger: log });
