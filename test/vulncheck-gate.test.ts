@@ -129,6 +129,25 @@ describe('ignores', () => {
   });
 });
 
+describe('Docker Hub spellings', () => {
+  const HUB = `docker.io/library/nginx@sha256:${'c'.repeat(64)}`;
+  const GO_HUB = `index.docker.io/library/nginx@sha256:${'c'.repeat(64)}`;
+
+  it('the scanner gets the Go tool\'s spelling, index.docker.io/…', async () => {
+    const { argv } = await gate(['-vulncheck-max-cvss', '11'], [HUB]);
+    assert.deepEqual(argv, [[GO_HUB]]);
+  });
+
+  it('-vulncheck-ignore-images and REGEXP=IDs match either spelling', async () => {
+    for (const re of ['^index\\.docker\\.io/library/nginx@', '^docker\\.io/library/nginx@']) {
+      const skipped = (await gate(['-vulncheck-max-cvss', '5', '-vulncheck-ignore-images', re], [HUB])).verdict;
+      assert.equal(skipped.images[0]?.skipped, true, re);
+      const ignored = (await gate(['-vulncheck-max-cvss', '5', '-vulncheck-ignore-cve-list', `${re}=CVE-2019-18224,CVE-2019-18276`], [HUB])).verdict;
+      assert.deepEqual(ids(ignored.images[0]!.ignored), ['CVE-2019-18224', 'CVE-2019-18276'], re);
+    }
+  });
+});
+
 describe('flag validation (usage errors name the flag)', () => {
   const cases: Array<[string[], RegExp]> = [
     [['-vulncheck-ignore-images', '(unclosed'], /-vulncheck-ignore-images/],

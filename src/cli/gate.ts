@@ -11,7 +11,7 @@ import type { StaticMappings } from '../mappings/static.js';
 import { type ImageSite, Pipeline, ResolveOnce } from '../pipeline/pipeline.js';
 import { type AttestConfig, attestImages } from '../attest/index.js';
 import { EMPTY_VULNCHECK_RESULT, type MappingEntry } from '../mappings/format.js';
-import { parseReference } from '../reference/reference.js';
+import { matchesImage, parseReference } from '../reference/reference.js';
 import { RegistryClient } from '../registry/index.js';
 import { writeAll } from './io.js';
 import type { PipelineSettings } from './pipeline-settings.js';
@@ -34,7 +34,9 @@ export interface GateJob {
 
 /** -mappings-only: every image the static mappings name (except -ignore'd ones) instead of the YAML's. */
 function staticSites(mappings: StaticMappings, ignore: RegExp | undefined): ImageSite[] {
-  return [...mappings.entries.keys()].filter((key) => !ignore?.test(key)).map((image) => ({ image, reference: parseReference(image) }));
+  return [...mappings.entries.keys()]
+    .map((image) => ({ image, reference: parseReference(image) }))
+    .filter((site) => !ignore || !matchesImage(ignore, site.image, site.reference));
 }
 
 export async function runGate({ job, vulncheck, attest, ignore, log, input, occurrences }: GateJob): Promise<void> {

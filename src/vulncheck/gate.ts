@@ -4,6 +4,7 @@
  */
 import { errorMessage } from '../errors.js';
 import { mapBounded } from '../map-bounded.js';
+import { goName, matchesImage, parseReference } from '../reference/reference.js';
 import type { VulncheckConfig } from './config.js';
 import { findingSource } from './image-scan.js';
 import { ScannerError } from './scanner-process.js';
@@ -26,14 +27,16 @@ export async function checkImages(
   const source = findingSource(config);
   const unique = [...new Set(images)];
   const results = await mapBounded(unique, config.workers, async (image): Promise<ImageVerdict> => {
-    if (config.ignoreImages?.test(image)) {
+    if (config.ignoreImages && matchesImage(config.ignoreImages, image)) {
       config.logger.debug(`vulncheck: ${image}: skipped (matches -vulncheck-ignore-images)`);
       return { image, skipped: true, found: [], ignored: [], rejected: [] };
     }
     const scannedAs = opts.scanAs?.get(image);
     config.logger.debug(`vulncheck: ${image}: checking${scannedAs ? ` (at ${scannedAs}: not copied yet)` : ''}`);
     try {
-      const verdict = classify(image, mergeFindings(await source(scannedAs ?? image, opts.signal), config.unscoredCvss), config);
+      // The scanner gets the Go tool's spelling (index.docker.io/… for Docker Hub), as Go passes it.
+      const scanned = goName(parseReference(scannedAs ?? image));
+      const verdict = classify(image, mergeFindings(await source(scanned, opts.signal), config.unscoredCvss), config);
       return { ...verdict, ...(scannedAs && { scannedAs }) };
     } catch (err) {
       if (opts.signal?.aborted) throw err;
