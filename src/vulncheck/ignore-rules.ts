@@ -52,6 +52,11 @@ export class IgnoreRules {
     return new IgnoreRules(groups.filter((g) => g.ids.length > 0));
   }
 
+  /** Every vulnerability ID named, global or per image (Go's AllCVEs, before sorting). */
+  ids(): string[] {
+    return this.groups.flatMap((g) => g.ids);
+  }
+
   /** Every entry, labelled as the user wrote it: "CVE-1" or "REGEXP=CVE-1". */
   labels(): string[] {
     return this.groups.flatMap((g) => g.ids.map((id) => label(g, id)));

@@ -4,3 +4,4 @@ export { checkImages } from './gate.js';
 export { finalDigestRef, uncopiedSources } from './scan-location.js';
 export { formatVulncheckReport, writeVulncheckReport, mappingVulncheckResult } from './report.js';
 export type { ImageVerdict, VulncheckVerdict } from './types.js';
+export { ReportTemplate, reportTemplateData } from './report-template.js';

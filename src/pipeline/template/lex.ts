@@ -1,14 +1,16 @@
 /**
- * Lexer for the subset of Go text/template that rename templates use. It splits the source into
- * text and action tokens, applies `{{-`/`-}}` whitespace trimming and drops `{{/* comments *\/}}`.
+ * Lexer for Go text/template. It splits the source into text and action tokens, applies
+ * `{{-`/`-}}` whitespace trimming and drops `{{/* comments *\/}}`. As in Go, a comment must start
+ * right after `{{` (or `{{- `) and end right before `}}` (or ` -}}`).
  */
 import { TemplateError } from './errors.js';
+import { scanNumber } from './numbers.js';
 
 type TokenKind =
   | 'text' | 'open' | 'close'
   | 'field' | 'variable' | 'dot' | 'identifier' | 'keyword'
   | 'string' | 'number' | 'bool' | 'nil'
-  | 'pipe' | 'lparen' | 'rparen' | 'declare' | 'assign';
+  | 'pipe' | 'lparen' | 'rparen' | 'declare' | 'assign' | 'comma';
 
 export interface Token {
   readonly kind: TokenKind;
@@ -19,11 +21,23 @@ export interface Token {
   readonly end: number;
 }
 
+const fail = (src: string, pos: number, reason: string) => new TemplateError(src, pos, reason);
+
 const KEYWORDS = new Set(['if', 'else', 'end', 'with', 'range', 'define', 'template', 'block', 'break', 'continue']);
 const SPACE = /[ \t\r\n]/;
 const isSpace = (c: string | undefined) => c !== undefined && SPACE.test(c);
 
-export function lex(src: string): Token[] {
+/** The tokens of `src`; `label` names the template in errors. */
+export function lex(src: string, label?: string): Token[] {
+  try {
+    return lexTokens(src);
+  } catch (err) {
+    if (err instanceof TemplateError && label) throw new TemplateError(err.source, err.offset, err.reason, label);
+    throw err;
+  }
+}
+
+function lexTokens(src: string): Token[] {
   const tokens: Token[] = [];
   let pos = 0;
   let trimNextText = false;
@@ -53,17 +67,17 @@ export function lex(src: string): Token[] {
 function lexAction(src: string, start: number, tokens: Token[], open: number): { end: number; trimRight: boolean } {
   let pos = start;
   const skipSpace = () => { while (isSpace(src[pos])) pos++; };
-  skipSpace();
   if (src.startsWith('/*', pos)) {
     const close = src.indexOf('*/', pos + 2);
-    if (close < 0) throw new TemplateError(src, open, 'unclosed comment');
+    if (close < 0) throw fail(src, open, 'unclosed comment');
     pos = close + 2;
     return closeComment(src, pos, open);
   }
+  skipSpace();
   const actionTokens: Token[] = [{ kind: 'open', value: '{{', pos: open, end: start }];
   for (;;) {
     skipSpace();
-    if (pos >= src.length) throw new TemplateError(src, open, 'unclosed action');
+    if (pos >= src.length) throw fail(src, open, 'unclosed action');
     const closing = closeMarker(src, pos);
     if (closing) {
       actionTokens.push({ kind: 'close', value: '}}', pos, end: pos + closing.length });
@@ -73,7 +87,7 @@ function lexAction(src: string, start: number, tokens: Token[], open: number): {
     const c = src[pos] ?? '';
     const at = pos;
     const push = (kind: TokenKind, value: string, end = pos) => actionTokens.push({ kind, value, pos: at, end });
-    const single: Partial<Record<string, TokenKind>> = { '|': 'pipe', '(': 'lparen', ')': 'rparen', '=': 'assign' };
+    const single: Partial<Record<string, TokenKind>> = { '|': 'pipe', '(': 'lparen', ')': 'rparen', '=': 'assign', ',': 'comma' };
     if (src.startsWith(':=', pos)) { pos += 2; push('declare', ':='); continue; }
     const kind = single[c];
     if (kind) { pos++; push(kind, c); continue; }
@@ -83,7 +97,7 @@ function lexAction(src: string, start: number, tokens: Token[], open: number): {
       push('string', value);
       continue;
     }
-    if (c === "'") throw new TemplateError(src, pos, 'character constants are not supported');
+    if (c === "'") throw fail(src, pos, 'character constants are not supported');
     if (c === '.' && !/[A-Za-z_]/.test(src[pos + 1] ?? '')) {
       if (/[0-9]/.test(src[pos + 1] ?? '')) {
         pos = readNumber(src, pos, push);
@@ -112,7 +126,7 @@ function lexAction(src: string, start: number, tokens: Token[], open: number): {
       else push(KEYWORDS.has(word) ? 'keyword' : 'identifier', word);
       continue;
     }
-    throw new TemplateError(src, pos, `unexpected ${JSON.stringify(c)} in action`);
+    throw fail(src, pos, `unexpected ${JSON.stringify(c)} in action`);
   }
 }
 
@@ -123,22 +137,19 @@ function closeMarker(src: string, pos: number): { length: number; trimRight: boo
   return undefined;
 }
 
+/** After `*\/`: `}}` or one space and `-}}` must follow at once, as in Go. */
 function closeComment(src: string, pos: number, open: number): { end: number; trimRight: boolean } {
-  let p = pos;
-  while (isSpace(src[p])) p++;
-  const closing = closeMarker(src, p);
-  if (!closing) throw new TemplateError(src, open, 'comment ends before closing delimiter');
-  return { end: p + closing.length, trimRight: closing.trimRight };
+  if (src.startsWith('}}', pos)) return { end: pos + 2, trimRight: false };
+  if (isSpace(src[pos]) && src.startsWith('-}}', pos + 1)) return { end: pos + 4, trimRight: true };
+  throw fail(src, open, 'comment ends before closing delimiter');
 }
 
+/** A number token; its value is read by the parser (numbers.ts), which names what is wrong with it. */
 function readNumber(src: string, pos: number, push: (kind: TokenKind, value: string, end: number) => void): number {
-  const m = /^[-+]?(?:0[xX][0-9a-fA-F_]+|(?:[0-9][0-9_]*)?\.?[0-9_]*(?:[eE][-+]?[0-9]+)?)/.exec(src.slice(pos));
-  const word = m?.[0] ?? '';
-  if (!/[0-9]/.test(word) || Number.isNaN(Number(word.replaceAll('_', '')))) {
-    throw new TemplateError(src, pos, `bad number syntax: ${JSON.stringify(word || src[pos])}`);
-  }
-  push('number', word.replaceAll('_', ''), pos + word.length);
-  return pos + word.length;
+  const { text, ok } = scanNumber(src, pos);
+  if (!ok || !/[0-9]/.test(text)) throw fail(src, pos, `bad number syntax: ${JSON.stringify(text || src[pos])}`);
+  push('number', text, pos + text.length);
+  return pos + text.length;
 }
 
 const ESCAPES: Readonly<Record<string, string>> = {
@@ -150,14 +161,14 @@ function readString(src: string, pos: number, open: number): { value: string; en
   const quote = src[pos];
   if (quote === '`') {
     const close = src.indexOf('`', pos + 1);
-    if (close < 0) throw new TemplateError(src, open, 'unterminated raw quoted string');
+    if (close < 0) throw fail(src, open, 'unterminated raw quoted string');
     return { value: src.slice(pos + 1, close), end: close + 1 };
   }
   let value = '';
   let p = pos + 1;
   for (;;) {
     const c = src[p];
-    if (c === undefined || c === '\n') throw new TemplateError(src, pos, 'unterminated quoted string');
+    if (c === undefined || c === '\n') throw fail(src, pos, 'unterminated quoted string');
     if (c === '"') return { value, end: p + 1 };
     if (c !== '\\') { value += c; p++; continue; }
     const e = src[p + 1] ?? '';
@@ -169,6 +180,6 @@ function readString(src: string, pos: number, open: number): { value: string; en
       p += 2 + hexLen;
       continue;
     }
-    throw new TemplateError(src, p, `invalid escape \\${e} in string`);
+    throw fail(src, p, `invalid escape \\${e} in string`);
   }
 }

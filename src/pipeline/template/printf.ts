@@ -3,7 +3,7 @@
  * with the flags - + 0 and space, width and precision. Mismatches print the way Go prints them:
  * %!d(string=abc), %!s(MISSING), %!(EXTRA int=1).
  */
-import { formatValue, goExponent, goTypeName, type Value } from './values.js';
+import { formatFloatG, formatValue, goExponent, GoFloat, goTypeName, type Value } from './values.js';
 
 interface Spec {
   minus: boolean;
@@ -62,26 +62,32 @@ function formatOne(verb: string, arg: Value, spec: Spec): string {
       default: return bad();
     }
   }
-  if (typeof arg === 'number') return formatNumber(verb, arg, spec) ?? bad();
+  if (typeof arg === 'number') return formatInt(verb, arg, spec) ?? bad();
+  if (arg instanceof GoFloat) return formatFloat(verb, arg.value, spec) ?? bad();
   if (typeof arg === 'boolean') return verb === 'v' || verb === 't' ? pad(String(arg), spec, false) : bad();
   if (arg === null) return verb === 'v' ? pad('<nil>', spec, false) : bad();
   return verb === 'v' || verb === 's' ? pad(formatValue(arg), spec, false) : bad();
 }
 
-function formatNumber(verb: string, n: number, spec: Spec): string | undefined {
-  const sign = (body: string) => (n < 0 || Object.is(n, -0) ? '-' : spec.plus ? '+' : spec.space ? ' ' : '') + body;
+const signed = (n: number, spec: Spec) => (body: string) => (n < 0 || Object.is(n, -0) ? '-' : spec.plus ? '+' : spec.space ? ' ' : '') + body;
+
+function formatInt(verb: string, n: number, spec: Spec): string | undefined {
+  const sign = signed(n, spec);
   const abs = Math.abs(n);
-  if (Number.isInteger(n)) {
-    switch (verb) {
-      case 'v': case 'd': return pad(sign(abs.toFixed(0)), spec, true);
-      case 'x': return pad(sign(abs.toString(16)), spec, true);
-      case 'X': return pad(sign(abs.toString(16).toUpperCase()), spec, true);
-      case 'q': return pad(`'${String.fromCodePoint(n)}'`, spec, false);
-      default: return undefined;
-    }
-  }
   switch (verb) {
-    case 'v': case 'g': return pad(sign(goExponent(String(abs))), spec, true);
+    case 'v': case 'd': return pad(sign(abs.toFixed(0)), spec, true);
+    case 'x': return pad(sign(abs.toString(16)), spec, true);
+    case 'X': return pad(sign(abs.toString(16).toUpperCase()), spec, true);
+    case 'q': return pad(`'${String.fromCodePoint(n)}'`, spec, false);
+    default: return undefined;
+  }
+}
+
+function formatFloat(verb: string, n: number, spec: Spec): string | undefined {
+  const sign = signed(n, spec);
+  const abs = Math.abs(n);
+  switch (verb) {
+    case 'v': case 'g': return pad(sign(formatFloatG(abs)), spec, true);
     case 'f': return pad(sign(abs.toFixed(spec.precision ?? 6)), spec, true);
     case 'e': return pad(sign(goExponent(abs.toExponential(spec.precision ?? 6))), spec, true);
     default: return undefined;
