@@ -121,6 +121,23 @@ describe('vulnerability gate and attestations through the CLI', () => {
     assert.deepEqual(report.images.map((i) => i.image).sort(), [final('app'), final('db')]);
   });
 
+  it('-vulncheck-report-template renders Go\'s report data into -vulncheck-report-output, also when the check fails', async () => {
+    const template = path.join(dir, 'report.tmpl');
+    const output = path.join(dir, 'report.txt');
+    await writeFile(template, '{{ range $id, $r := .Rejections }}{{ $id }} {{ $r.CVSS }} {{ join "," $r.Images }}\n{{ end }}'
+      + '{{ range $img, $q := .Mappings }}{{ $img }}: {{ len $q.VulnCheckResult.Accepted }} accepted\n{{ end }}');
+    const r = await runReimage([...rename(), '-vulncheck-max-cvss', '7', '-vulncheck-report-template', template, '-vulncheck-report-output', output], input, env);
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.stdout, '');
+    assert.equal(await readFile(output, 'utf8'), [
+      `CVE-2019-18224 9.8 ${regs.src.host}/team/app:1.0`,
+      `CVE-2019-18276 7.8 ${regs.src.host}/team/app:1.0`,
+      `${regs.src.host}/team/app:1.0: 0 accepted`,
+      `${regs.src.host}/team/db:16: 2 accepted`,
+      '',
+    ].join('\n'));
+  });
+
   it('-dryrun: an image not copied yet is scanned at its source by digest; one already copied, at its final name', async () => {
     await writeFile(argvLog, '');
     const source = (name: 'app' | 'db') => `${regs.src.host}/team/${name}@${digests[name]}`;

@@ -24,7 +24,7 @@ describe('mappings JSON', () => {
     assert.equal(text,
       `{"busybox":{"tag":"r.example.com/i/busybox:2","digest":"${D2}","ignoredCVEs":["CVE-1:9.800000"],`
       + '"vulncheckResult":{"Ignored":[{"ID":"CVE-1","CVSS":9.8,"Risk":0,"Desc":"a \\u003cb\\u003e \\u0026 c"}],"Accepted":null,'
-      + '"Rejected":[{"ID":"CVE-3","CVSS":7.5,"Risk":0.12225000000000001,"Desc":"","Reason":"why"}]}},'
+      + '"Rejected":[{"ID":"CVE-3","CVSS":7.5,"Risk":0.12225,"Desc":"","Reason":"why"}]}},'
       + `"nginx:1.27":{"tag":"r.example.com/i/nginx:1","digest":"${D1}","vulncheckResult":{"Ignored":null,"Accepted":null,"Rejected":null}}}`);
   });
 
