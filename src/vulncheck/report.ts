@@ -102,7 +102,7 @@ export function mappingVulncheckResult(result: ImageVerdict, limits: { maxCvss: 
 const cveRecord = (v: Vulnerability): CveRecord => ({ ID: v.id, CVSS: v.score, Risk: v.risk ?? 0, Desc: v.description ?? '' });
 
 /** Which limit(s) a rejected vulnerability is above, e.g. "CVSS 9.8 is above the limit 7". */
-export function rejectionReason(v: Vulnerability, limits: { maxCvss: number; maxRisk: number }): string {
+function rejectionReason(v: Vulnerability, limits: { maxCvss: number; maxRisk: number }): string {
   const parts = (v.above ?? ['score']).map((which) => (which === 'score'
     ? `CVSS ${v.score} is above the limit ${limits.maxCvss}`
     : `risk ${v.risk ?? 0} is above the limit ${limits.maxRisk}`));

@@ -169,9 +169,6 @@ class Parser {
   private parseTemplateCall(keyword: Token): Node {
     const name = this.templateName(keyword);
     const pipe = this.peek()?.kind === 'close' ? undefined : this.parsePipeline(false);
-    if (pipe && this.tokens[this.i - 1]?.end === this.peek()?.pos && this.peek()?.kind !== 'close') {
-      throw this.error(this.peek(), `unexpected ${describe(this.peek() as Token)} in ${keyword.value}`);
-    }
     this.expect('close', '}}');
     if (keyword.value === 'block') {
       if (!pipe) throw this.error(keyword, '{{block}} needs a pipeline after the name');

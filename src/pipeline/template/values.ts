@@ -4,7 +4,6 @@
  * in Go), a slice an array (a nil slice is NIL_SLICE: empty, but JSON null), a map a GoMap (it
  * knows its Go type, which sprig's dict functions check), a struct a plain object.
  */
-import type { StaticType } from './ast.js';
 
 /** A float64 (or float32) value. */
 export class GoFloat {
@@ -43,17 +42,13 @@ export function goStruct(fields: { [field: string]: Value }, embedded: readonly 
   for (const name of embedded) {
     const inner = fields[name] ?? null;
     if (!isStruct(inner)) continue;
-    for (const key of promotedFields(inner)) {
+    // Own property names include the inner struct's own promoted (non-enumerable) fields.
+    for (const key of Object.getOwnPropertyNames(inner)) {
       if (!Object.hasOwn(struct, key)) Object.defineProperty(struct, key, { value: inner[key], enumerable: false });
     }
   }
   if (embedded.length > 0) Object.defineProperty(struct, EMBEDDED, { value: embedded, enumerable: false });
   return struct;
-}
-
-/** Every field name reachable on a struct, its promoted ones included. */
-function promotedFields(struct: GoStruct): string[] {
-  return Object.getOwnPropertyNames(struct);
 }
 
 /** A nil slice: ranges and prints as empty (`[]`), encodes to JSON as null. */
@@ -65,15 +60,6 @@ export const isList = (v: Value): v is readonly Value[] => Array.isArray(v);
 export const isStruct = (v: Value): v is GoStruct =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof GoMap) && !(v instanceof GoFloat) && !(v instanceof NoValue);
 
-function typeOf(v: Value): StaticType {
-  if (v === null) return 'nil';
-  if (typeof v === 'string') return 'string';
-  if (typeof v === 'number' || v instanceof GoFloat) return 'number';
-  if (typeof v === 'boolean') return 'bool';
-  return 'any';
-}
-
-export { typeOf as staticTypeOf };
 
 /** Go's name for the value's type, as fmt prints it in `%!d(string=x)`. */
 export function goTypeName(v: Value): string {
