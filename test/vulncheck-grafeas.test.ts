@@ -4,12 +4,14 @@
  * failed, pagination, retries and timeout.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { checkImages, type ImageVerdict } from '../src/vulncheck/index.js';
+import { needsShared, sharedFixture } from './harness/shared-fixtures.js';
 import { tempDir } from './harness/temp-dir.js';
 import { configFromArgs, readJson } from './vulncheck/harness.js';
 
@@ -76,6 +78,21 @@ describe('Grafeas vulnerability method', () => {
       description: 'A terminal description file can make the library read out of bounds (reimage test fixture).',
       packages: [{ name: 'ncurses', version: '6.2+20201114-2', fixedVersion: '6.2+20201114-2+deb11u1' }], above: ['score'],
     }]);
+  });
+
+  it('reads a published Artifact Registry response (../shared/fixtures/grafeas, from influxdata/sedg)', { skip: needsShared('grafeas') }, async () => {
+    const published = (name: string) => JSON.parse(readFileSync(sharedFixture(`grafeas/${name}`), 'utf8')) as unknown;
+    const vulns = published('occurrences-vulnerability.sedg-gar.json');
+    const finished = published('occurrences-discovery.sedg-active.json');
+    const result = await check((filter) => ({ body: filter === VULN_FILTER ? vulns : finished }));
+    assert.deepEqual(result.rejected.map((v) => [v.id, v.score, v.packages]), [
+      ['CVE-2022-29458', 7.1, [{ name: 'ncurses', version: '6.2+20201114-2', fixedVersion: '6.2+20201114-2+deb11u1' }]],
+    ]);
+    for (const name of ['occurrences-discovery.sedg-inactive.json', 'occurrences-discovery.sedg-unsupported.json']) {
+      const discovery = published(name);
+      const done = await check((filter) => ({ body: filter === VULN_FILTER ? {} : discovery }));
+      assert.equal(done.error, undefined, name);
+    }
   });
 
   it('FINISHED_SUCCESS with continuous analysis INACTIVE counts as finished too', async () => {
