@@ -38,6 +38,8 @@ const OUTPUTS: Array<[string, string]> = [
   ['{{print -0x1}}', '-1'],
   ['{{print 0o17 0x1F 1_000 +7}}', '15 31 1000 7'],
   ['{{print 1e3}} {{print 1.5e6}} {{print 0x1p-2}} {{print .5}}', '1000 1.5e+06 0.25 0.5'],
+  ["{{print 'a' '\\n' '\\u00e9' '\\x41' '\\''}} {{printf \"%c%q\" 'x' 'y'}}", "97 10 233 65 39 x'y'"],
+  ['{{"\\u00e9\\x41\\101\\t"}}', 'éAA\t'],
   ['{{printf "%T" 2}}|{{eq 2.0 2.0}}|{{eq 2 2}}|{{lt 1.5 2.5}}', '%!T(int=2)|true|true|true'],
   // Comments, trim markers.
   ['a {{- /* c */ -}} b', 'ab'],
@@ -86,6 +88,9 @@ const OUTPUTS: Array<[string, string]> = [
 ];
 
 const ERRORS: Array<[string, RegExp]> = [
+  ["{{print 'ab'}}", /malformed character constant/],
+  ['{{"\\xff"}}', /escape \\xff is a raw byte, which is not supported/],
+  ['{{"\\\'"}}', /invalid escape/],
   ['{{print 08}}', /bad number syntax: "08" \(a leading 0 makes it octal\)/],
   ['{{print 1i}}', /complex number "1i" is not supported/],
   ['{{print 0x}}', /bad number syntax/],

@@ -10,7 +10,7 @@ type TokenKind =
   | 'text' | 'open' | 'close'
   | 'field' | 'variable' | 'dot' | 'identifier' | 'keyword'
   | 'string' | 'number' | 'bool' | 'nil'
-  | 'pipe' | 'lparen' | 'rparen' | 'declare' | 'assign' | 'comma';
+  | 'pipe' | 'lparen' | 'rparen' | 'declare' | 'assign' | 'comma' | 'char';
 
 export interface Token {
   readonly kind: TokenKind;
@@ -97,7 +97,12 @@ function lexAction(src: string, start: number, tokens: Token[], open: number): {
       push('string', value);
       continue;
     }
-    if (c === "'") throw fail(src, pos, 'character constants are not supported');
+    if (c === "'") {
+      const { value, end } = readChar(src, pos);
+      pos = end;
+      push('char', value);
+      continue;
+    }
     if (c === '.' && !/[A-Za-z_]/.test(src[pos + 1] ?? '')) {
       if (/[0-9]/.test(src[pos + 1] ?? '')) {
         pos = readNumber(src, pos, push);
@@ -153,8 +158,48 @@ function readNumber(src: string, pos: number, push: (kind: TokenKind, value: str
 }
 
 const ESCAPES: Readonly<Record<string, string>> = {
-  a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\', '"': '"', "'": "'",
+  a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\',
 };
+
+/**
+ * One escape sequence after the backslash at `p`, as strconv.UnquoteChar reads it inside `quote`.
+ * \x and octal escapes above 0x7f are single bytes in Go, not characters: refused rather than
+ * turned into a different string.
+ */
+function readEscape(src: string, p: number, quote: string): { value: string; end: number } {
+  const e = src[p + 1] ?? '';
+  if (e in ESCAPES) return { value: ESCAPES[e] as string, end: p + 2 };
+  if (e === quote) return { value: e, end: p + 2 };
+  const [len, base] = e === 'x' ? [2, 16] : e === 'u' ? [4, 16] : e === 'U' ? [8, 16] : /[0-7]/.test(e) ? [3, 8] : [0, 0];
+  const start = base === 8 ? p + 1 : p + 2;
+  const digits = src.slice(start, start + len);
+  if (len && digits.length === len && (base === 16 ? /^[0-9a-fA-F]+$/ : /^[0-7]+$/).test(digits)) {
+    const code = parseInt(digits, base);
+    if (quote === '"' && (e === 'x' || base === 8) && code > 0x7f) throw fail(src, p, `escape \\${src.slice(p + 1, start + len)} is a raw byte, which is not supported`);
+    if (code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) throw fail(src, p, `escape \\${src.slice(p + 1, start + len)} is not a valid character`);
+    return { value: String.fromCodePoint(code), end: start + len };
+  }
+  throw fail(src, p, `invalid escape \\${e}`);
+}
+
+/** A Go character constant ('a', '\\n', '\\u00e9'): its code point, as a number token. */
+function readChar(src: string, pos: number): { value: string; end: number } {
+  const c = src[pos + 1];
+  if (c === undefined || c === '\n') throw fail(src, pos, 'unterminated character constant');
+  if (c === "'") throw fail(src, pos, 'empty character constant');
+  let code: number;
+  let end: number;
+  if (c === '\\') {
+    const escape = readEscape(src, pos + 1, "'");
+    code = escape.value.codePointAt(0) ?? 0;
+    end = escape.end;
+  } else {
+    code = src.codePointAt(pos + 1) ?? 0;
+    end = pos + 1 + (code > 0xffff ? 2 : 1);
+  }
+  if (src[end] !== "'") throw fail(src, pos, 'malformed character constant');
+  return { value: String(code), end: end + 1 };
+}
 
 /** Reads a Go interpreted ("…") or raw (`…`) string literal. */
 function readString(src: string, pos: number, open: number): { value: string; end: number } {
@@ -171,15 +216,8 @@ function readString(src: string, pos: number, open: number): { value: string; en
     if (c === undefined || c === '\n') throw fail(src, pos, 'unterminated quoted string');
     if (c === '"') return { value, end: p + 1 };
     if (c !== '\\') { value += c; p++; continue; }
-    const e = src[p + 1] ?? '';
-    if (e in ESCAPES) { value += ESCAPES[e]; p += 2; continue; }
-    const hexLen = e === 'x' ? 2 : e === 'u' ? 4 : e === 'U' ? 8 : 0;
-    const hex = src.slice(p + 2, p + 2 + hexLen);
-    if (hexLen && /^[0-9a-fA-F]+$/.test(hex) && hex.length === hexLen) {
-      value += String.fromCodePoint(parseInt(hex, 16));
-      p += 2 + hexLen;
-      continue;
-    }
-    throw fail(src, p, `invalid escape \\${e} in string`);
+    const escape = readEscape(src, p, '"');
+    value += escape.value;
+    p = escape.end;
   }
 }

@@ -349,6 +349,8 @@ class Parser {
       }
       case 'string':
         return { operand: { type: 'literal', value: t.value, pos }, type: 'string' };
+      case 'char': // a character constant is an int (its code point), as in Go
+        return { operand: { type: 'literal', value: Number(t.value), pos }, type: 'number' };
       case 'number': {
         let value;
         try {

@@ -1,5 +1,5 @@
 /**
- * Go's fmt.Sprintf for the verbs a rename template needs: %v %s %q %d %x %X %t %f %e %g and %%,
+ * Go's fmt.Sprintf for the verbs templates need: %v %s %q %c %d %x %X %t %f %e %g and %%,
  * with the flags - + 0 and space, width and precision. Mismatches print the way Go prints them:
  * %!d(string=abc), %!s(MISSING), %!(EXTRA int=1).
  */
@@ -79,6 +79,7 @@ function formatInt(verb: string, n: number, spec: Spec): string | undefined {
     case 'x': return pad(sign(abs.toString(16)), spec, true);
     case 'X': return pad(sign(abs.toString(16).toUpperCase()), spec, true);
     case 'q': return pad(`'${String.fromCodePoint(n)}'`, spec, false);
+    case 'c': return n >= 0 && n <= 0x10ffff ? pad(String.fromCodePoint(n), spec, false) : undefined;
     default: return undefined;
   }
 }
