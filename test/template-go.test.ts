@@ -63,6 +63,8 @@ const OUTPUTS: Array<[string, string]> = [
   // Printing Go values.
   ['{{.L}} {{.M}} {{.R}} {{.F}} {{.Empty}}', '[a b c] map[a:1 b:2] {{CVE-1 9.8 0 d} why} 9.8 []'],
   ['{{printf "%.1f|%v|%d" .F .F .N}}', '9.8|9.8|5'],
+  ['{{printf "%q|%s|%d|%3s" .L (list 1 "x") (list 1 2) .L}}', '["a" "b" "c"]|[%!s(int=1) x]|[1 2]|[  a   b   c]'],
+  ['{{printf "%.3g|%.4g|%.4g|%.5g|%g|%.0g|%v|%v" 1234.5678 123.45 0.00012345 1.5 100000.0 7.0 1e6 123456.0}}', '1.23e+03|123.5|0.0001234|1.5|100000|7|1e+06|123456'],
   ['{{index .M "a"}} {{index .L 1}} {{len .L}} {{len .M}} {{slice .L 1 2}} {{len "héllo"}}', '1 b 3 2 [b] 6'],
   ['{{.R.ID}} {{.R.CVE.ID}} {{.R.Reason}}', 'CVE-1 CVE-1 why'],
   ['{{html "<a&\'b\'>"}} {{urlquery "a b&c"}} {{js "a\'b<"}}', '&lt;a&amp;&#39;b&#39;&gt; a+b%26c a\\\'b\\u003C'],

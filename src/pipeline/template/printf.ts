@@ -3,7 +3,7 @@
  * with the flags - + 0 and space, width and precision. Mismatches print the way Go prints them:
  * %!d(string=abc), %!s(MISSING), %!(EXTRA int=1).
  */
-import { formatFloatG, formatValue, goExponent, GoFloat, goTypeName, type Value } from './values.js';
+import { formatFloatG, formatValue, goExponent, GoFloat, GoMap, goTypeName, isList, isStruct, type Value } from './values.js';
 
 interface Spec {
   minus: boolean;
@@ -66,6 +66,12 @@ function formatOne(verb: string, arg: Value, spec: Spec): string {
   if (arg instanceof GoFloat) return formatFloat(verb, arg.value, spec) ?? bad();
   if (typeof arg === 'boolean') return verb === 'v' || verb === 't' ? pad(String(arg), spec, false) : bad();
   if (arg === null) return verb === 'v' ? pad('<nil>', spec, false) : bad();
+  // fmt applies the verb (and width) to each element of a slice, map or struct.
+  if (isList(arg)) return `[${arg.map((e) => formatOne(verb, e, spec)).join(' ')}]`;
+  if (arg instanceof GoMap) {
+    return `map[${[...arg.keys()].sort().map((k) => `${formatOne(verb, k, spec)}:${formatOne(verb, arg.get(k) ?? null, spec)}`).join(' ')}]`;
+  }
+  if (isStruct(arg)) return `{${Object.values(arg).map((e) => formatOne(verb, e, spec)).join(' ')}}`;
   return verb === 'v' || verb === 's' ? pad(formatValue(arg), spec, false) : bad();
 }
 
@@ -88,7 +94,8 @@ function formatFloat(verb: string, n: number, spec: Spec): string | undefined {
   const sign = signed(n, spec);
   const abs = Math.abs(n);
   switch (verb) {
-    case 'v': case 'g': return pad(sign(formatFloatG(abs)), spec, true);
+    case 'v': return pad(sign(formatFloatG(abs)), spec, true);
+    case 'g': return pad(sign(spec.precision === undefined ? formatFloatG(abs) : formatFloatGPrecision(abs, spec.precision)), spec, true);
     case 'f': return pad(sign(abs.toFixed(spec.precision ?? 6)), spec, true);
     case 'e': return pad(sign(goExponent(abs.toExponential(spec.precision ?? 6))), spec, true);
     default: return undefined;
@@ -125,4 +132,24 @@ function goQuote(s: string): string {
     } else out += ch;
   }
   return `${out}"`;
+}
+
+/**
+ * strconv.FormatFloat(f, 'g', prec, 64): PREC significant digits, trailing zeros dropped, exponent
+ * form when the exponent is below -4 or at least the number of digits kept.
+ */
+function formatFloatGPrecision(abs: number, precision: number): string {
+  if (!Number.isFinite(abs)) return formatFloatG(abs);
+  const prec = Math.max(precision, 1);
+  const [mantissa = '0', exponent = '0'] = abs.toExponential(Math.min(prec, 100) - 1).split('e');
+  const digits = mantissa.replace('.', '').replace(/0+$/, '') || '0';
+  const nd = digits.length;
+  const dp = abs === 0 ? 1 : Number(exponent) + 1;
+  const eprec = prec > nd && nd >= dp ? nd : prec;
+  const exp = dp - 1;
+  if (exp < -4 || exp >= eprec) {
+    const kept = Math.min(prec, nd);
+    return goExponent(abs.toExponential(kept - 1));
+  }
+  return abs.toFixed(Math.max((prec > dp ? nd : prec) - dp, 0));
 }
