@@ -127,7 +127,7 @@ export const BUILTINS: Readonly<Record<string, FuncSpec>> = {
     call: (args) => `${args.map(formatValue).join(' ')}\n`,
   },
   printf: {
-    doc: 'fmt.Sprintf (verbs %v %s %q %c %d %x %X %t %f %e %g)', minArgs: 1, result: 'string',
+    doc: 'fmt.Sprintf (verbs %v %s %q %c %d %o %O %b %U %x %X %t %f %e %g)', minArgs: 1, result: 'string',
     call: ([format, ...args]) => {
       if (typeof format !== 'string') throw new ValueError('printf: the format must be a string');
       return sprintf(format, args);

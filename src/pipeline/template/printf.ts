@@ -1,5 +1,5 @@
 /**
- * Go's fmt.Sprintf for the verbs templates need: %v %s %q %c %d %x %X %t %f %e %g and %%,
+ * Go's fmt.Sprintf for the verbs templates need: %v %s %q %c %d %o %O %b %U %x %X %t %f %e %g and %%,
  * with the flags - + 0 and space, width and precision. Mismatches print the way Go prints them:
  * %!d(string=abc), %!s(MISSING), %!(EXTRA int=1).
  */
@@ -86,6 +86,10 @@ function formatInt(verb: string, n: number, spec: Spec): string | undefined {
     case 'X': return pad(sign(abs.toString(16).toUpperCase()), spec, true);
     case 'q': return pad(`'${String.fromCodePoint(n)}'`, spec, false);
     case 'c': return n >= 0 && n <= 0x10ffff ? pad(String.fromCodePoint(n), spec, false) : undefined;
+    case 'o': return pad(sign(abs.toString(8)), spec, true);
+    case 'O': return pad(sign(`0o${abs.toString(8)}`), spec, true);
+    case 'b': return pad(sign(abs.toString(2)), spec, true);
+    case 'U': return pad(`U+${abs.toString(16).toUpperCase().padStart(4, '0')}`, spec, false);
     default: return undefined;
   }
 }
