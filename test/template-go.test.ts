@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import { GoFloat, GoMap, goStruct, NIL_SLICE, type Value } from '../src/pipeline/template/values.js';
 import { ReportTemplate } from '../src/vulncheck/report-template.js';
 
-const cve = goStruct({ ID: 'CVE-1', CVSS: new GoFloat(9.8), Risk: new GoFloat(0), Desc: 'd' });
+const cve = goStruct({ ID: 'CVE-1', CVSS: new GoFloat(9.8, 32), Risk: new GoFloat(96.25000000000001, 32), Desc: 'd' });
 const DATA: Value = goStruct({
   L: ['a', 'b', 'c'],
   Empty: NIL_SLICE,
@@ -40,7 +40,8 @@ const OUTPUTS: Array<[string, string]> = [
   ['{{print 1e3}} {{print 1.5e6}} {{print 0x1p-2}} {{print .5}}', '1000 1.5e+06 0.25 0.5'],
   ["{{print 'a' '\\n' '\\u00e9' '\\x41' '\\''}} {{printf \"%c%q\" 'x' 'y'}}", "97 10 233 65 39 x'y'"],
   ['{{"\\u00e9\\x41\\101\\t"}}', 'éAA\t'],
-  ['{{printf "%T" 2}}|{{eq 2.0 2.0}}|{{eq 2 2}}|{{lt 1.5 2.5}}', '%!T(int=2)|true|true|true'],
+  ['{{eq 2.0 2.0}}|{{eq 2 2}}|{{lt 1.5 2.5}}', 'true|true|true'],
+  ['{{printf "%T %T %T %T %T" 2 2.0 "s" true .R.CVSS}}', 'int float64 string bool float32'],
   // Comments, trim markers.
   ['a {{- /* c */ -}} b', 'ab'],
   ['{{/* c */}}x', 'x'],
@@ -61,8 +62,10 @@ const OUTPUTS: Array<[string, string]> = [
   ['{{define "item"}}{{.ID}}={{.CVSS}}{{end}}{{template "item" .R}}', 'CVE-1=9.8'],
   ['{{define "a"}}  {{end}}{{define "a"}}2{{end}}{{template "a"}}', '2'],
   // Printing Go values.
-  ['{{.L}} {{.M}} {{.R}} {{.F}} {{.Empty}}', '[a b c] map[a:1 b:2] {{CVE-1 9.8 0 d} why} 9.8 []'],
+  ['{{.L}} {{.M}} {{.R}} {{.F}} {{.Empty}}', '[a b c] map[a:1 b:2] {{CVE-1 9.8 96.25 d} why} 9.8 []'],
   ['{{printf "%.1f|%v|%d" .F .F .N}}', '9.8|9.8|5'],
+  // Scores are float32 in Go: printed at float32 precision, and not equal to the float64 constant.
+  ['{{.R.CVSS}} {{.R.Risk}} {{printf "%.10f" .R.CVSS}} {{eq .R.CVSS 9.8}} {{gt .R.CVSS 9.7}}', '9.8 96.25 9.8000001907 false true'],
   ['{{printf "%o|%O|%b|%U|%x|%X|%05d|%-4d|" 8 8 5 233 255 255 -42 7}}', '10|0o10|101|U+00E9|ff|FF|-0042|7   |'],
   ['{{printf "%q|%s|%d|%3s" .L (list 1 "x") (list 1 2) .L}}', '["a" "b" "c"]|[%!s(int=1) x]|[1 2]|[  a   b   c]'],
   ['{{printf "%.3g|%.4g|%.4g|%.5g|%g|%.0g|%v|%v" 1234.5678 123.45 0.00012345 1.5 100000.0 7.0 1e6 123456.0}}', '1.23e+03|123.5|0.0001234|1.5|100000|7|1e+06|123456'],
@@ -73,7 +76,7 @@ const OUTPUTS: Array<[string, string]> = [
   ['{{"a" | quote}} {{squote "b" 1}} {{cat "a" 1 nil "b"}}', '"a" \'b\' \'1\' a 1 b'],
   ['{{list 1 2 3 | join ","}} {{.L | join "-"}}', '1,2,3 a-b-c'],
   ['{{dict "b" 1 "a" "<x>" | toJson}} {{dict "a" 1 | toRawJson}}', '{"a":"\\u003cx\\u003e","b":1} {"a":1}'],
-  ['{{toJson .R}} {{toJson .Empty}} {{toJson .L}}', '{"ID":"CVE-1","CVSS":9.8,"Risk":0,"Desc":"d","Reason":"why"} null ["a","b","c"]'],
+  ['{{toJson .R}} {{toJson .Empty}} {{toJson .L}}', '{"ID":"CVE-1","CVSS":9.8,"Risk":96.25,"Desc":"d","Reason":"why"} null ["a","b","c"]'],
   ['{{toPrettyJson (dict "a" (list 1))}}', '{\n  "a": [\n    1\n  ]\n}'],
   ['{{default "x" ""}} {{default "x" "y"}} {{default "x" .Empty}} {{empty .Empty}} {{empty .R}} {{coalesce "" 0 "z"}}', 'x y x true false z'],
   ['{{ternary "yes" "no" (gt .N 3)}}', 'yes'],
@@ -119,6 +122,8 @@ const ERRORS: Array<[string, RegExp]> = [
   ['{{if false}}{{sha256sum "x"}}{{end}}', /function "sha256sum" not defined/],
   ['{{keys .Typed}}', /wrong type for value; expected map\[string\]interface \{\}; got map\[string\]reimage.QualifiedImage/],
   ['{{upper .F}}', /wrong type for value; expected string; got float64/],
+  ['{{printf "%T" .L}}', /printf %T of a list, map or struct is not supported/],
+  ['{{upper .R.CVSS}}', /wrong type for value; expected string; got float32/],
   ['{{div 1 0}}', /error calling div: runtime error: integer divide by zero/],
   ['{{.R.Nope}}', /can't evaluate field Nope/],
   ['{{else}}', /unexpected \{\{else\}\}/],

@@ -12,6 +12,7 @@
  * "ID:score" strings, as bare IDs, or as {ID,CVSS,Risk,Desc} objects, and `vulncheckResult`.
  */
 import { ReimageError } from '../errors.js';
+import { shortestFloat32 } from '../float32.js';
 import { InvalidReferenceError, isDigest, parseReference } from '../reference/reference.js';
 
 /** One vulnerability of one image: Go's reimage.CVE (float32 scores in Go). */
@@ -81,20 +82,9 @@ export function serializeMappings(mappings: Mappings): string {
 }
 
 /** Fields in the Go struct's order, which is the order json.Marshal writes them. */
-const cveFields = (c: CveRecord): CveRecord => ({ ID: c.ID, CVSS: float32(c.CVSS), Risk: float32(c.Risk), Desc: c.Desc });
+// Go's scores are float32, which json.Marshal writes with the fewest digits that read back the same.
+const cveFields = (c: CveRecord): CveRecord => ({ ID: c.ID, CVSS: shortestFloat32(c.CVSS), Risk: shortestFloat32(c.Risk), Desc: c.Desc });
 
-/**
- * Go's scores are float32, which json.Marshal writes with the fewest digits that read back as the
- * same float32: a grype risk of 0.12225000000000001 is written 0.12225.
- */
-function float32(n: number): number {
-  const target = Math.fround(n);
-  for (let digits = 1; digits <= 9; digits++) {
-    const shortest = Number(n.toPrecision(digits));
-    if (Math.fround(shortest) === target) return shortest;
-  }
-  return target;
-}
 const goList = <T, U>(list: readonly T[] | null, map: (t: T) => U): U[] | null => (list && list.length > 0 ? list.map(map) : null);
 
 /** Go sorts map keys by bytes, which is UTF-16 order for everything an image name contains. */

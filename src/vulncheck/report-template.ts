@@ -61,8 +61,8 @@ export class ReportTemplate {
   }
 }
 
-const float = (n: number) => new GoFloat(n);
-const cve = (c: CveRecord) => goStruct({ ID: c.ID, CVSS: float(c.CVSS), Risk: float(c.Risk), Desc: c.Desc });
+const float32 = (n: number) => new GoFloat(n, 32);
+const cve = (c: CveRecord) => goStruct({ ID: c.ID, CVSS: float32(c.CVSS), Risk: float32(c.Risk), Desc: c.Desc });
 const rejectedCve = (c: RejectedCveRecord) => goStruct({ CVE: cve(c), Reason: c.Reason }, ['CVE']);
 const slice = <T>(list: readonly T[] | null | undefined, map: (t: T) => Value): readonly Value[] => (list && list.length > 0 ? list.map(map) : NIL_SLICE);
 

@@ -3,7 +3,7 @@
  * with the flags - + 0 and space, width and precision. Mismatches print the way Go prints them:
  * %!d(string=abc), %!s(MISSING), %!(EXTRA int=1).
  */
-import { formatFloatG, formatValue, goExponent, GoFloat, GoMap, goTypeName, isList, isStruct, type Value } from './values.js';
+import { formatFloatG, formatValue, goExponent, GoFloat, GoMap, goTypeName, isList, isStruct, type Value, ValueError } from './values.js';
 
 interface Spec {
   minus: boolean;
@@ -49,6 +49,11 @@ export function sprintf(format: string, args: readonly Value[]): string {
 }
 
 function formatOne(verb: string, arg: Value, spec: Spec): string {
+  if (verb === 'T') {
+    // Exact for basic values; a list's, map's or struct's Go type name is not known here.
+    if (isList(arg) || arg instanceof GoMap || isStruct(arg)) throw new ValueError('printf %T of a list, map or struct is not supported');
+    return pad(goTypeName(arg), spec, false);
+  }
   const bad = () => (arg === null ? `%!${verb}(<nil>)` : `%!${verb}(${goTypeName(arg)}=${formatValue(arg)})`);
   if (typeof arg === 'string') {
     const s = spec.precision !== undefined ? [...arg].slice(0, spec.precision).join('') : arg;
@@ -63,7 +68,7 @@ function formatOne(verb: string, arg: Value, spec: Spec): string {
     }
   }
   if (typeof arg === 'number') return formatInt(verb, arg, spec) ?? bad();
-  if (arg instanceof GoFloat) return formatFloat(verb, arg.value, spec) ?? bad();
+  if (arg instanceof GoFloat) return formatFloat(verb, arg, spec) ?? bad();
   if (typeof arg === 'boolean') return verb === 'v' || verb === 't' ? pad(String(arg), spec, false) : bad();
   if (arg === null) return verb === 'v' ? pad('<nil>', spec, false) : bad();
   // fmt applies the verb (and width) to each element of a slice, map or struct.
@@ -94,12 +99,13 @@ function formatInt(verb: string, n: number, spec: Spec): string | undefined {
   }
 }
 
-function formatFloat(verb: string, n: number, spec: Spec): string | undefined {
+function formatFloat(verb: string, f: GoFloat, spec: Spec): string | undefined {
+  const n = f.value;
   const sign = signed(n, spec);
   const abs = Math.abs(n);
   switch (verb) {
-    case 'v': return pad(sign(formatFloatG(abs)), spec, true);
-    case 'g': return pad(sign(spec.precision === undefined ? formatFloatG(abs) : formatFloatGPrecision(abs, spec.precision)), spec, true);
+    case 'v': return pad(sign(formatFloatG(Math.abs(f.shortest))), spec, true);
+    case 'g': return pad(sign(spec.precision === undefined ? formatFloatG(Math.abs(f.shortest)) : formatFloatGPrecision(abs, spec.precision)), spec, true);
     case 'f': return pad(sign(abs.toFixed(spec.precision ?? 6)), spec, true);
     case 'e': return pad(sign(goExponent(abs.toExponential(spec.precision ?? 6))), spec, true);
     default: return undefined;

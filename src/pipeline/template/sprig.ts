@@ -75,7 +75,7 @@ function deepEqual(a: Value, b: Value): boolean {
 export function toJson(v: Value, indent = '', escapeHTML = true): string {
   const plain = (x: Value): unknown => {
     if (x === NIL_SLICE) return null;
-    if (x instanceof GoFloat) return x.value;
+    if (x instanceof GoFloat) return x.shortest;
     if (isList(x)) return x.map(plain);
     if (x instanceof GoMap) return Object.fromEntries([...x.keys()].sort().map((k) => [k, plain(x.get(k) ?? null)]));
     if (isStruct(x)) {

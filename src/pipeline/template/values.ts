@@ -4,10 +4,19 @@
  * in Go), a slice an array (a nil slice is NIL_SLICE: empty, but JSON null), a map a GoMap (it
  * knows its Go type, which sprig's dict functions check), a struct a plain object.
  */
+import { shortestFloat32 } from '../../float32.js';
 
-/** A float64 (or float32) value. */
+/** A float64, or a float32 (the Go reimage's scores): kept rounded to float32 and printed as Go prints one. */
 export class GoFloat {
-  constructor(readonly value: number) {}
+  readonly value: number;
+  constructor(value: number, readonly bits: 32 | 64 = 64) {
+    this.value = bits === 32 ? Math.fround(value) : value;
+  }
+
+  /** The shortest decimal that reads back as this value at its own precision. */
+  get shortest(): number {
+    return this.bits === 32 ? shortestFloat32(this.value) : this.value;
+  }
 }
 
 /** A Go map with string keys; `goType` is its type as Go prints it, e.g. map[string]interface {}. */
@@ -65,7 +74,7 @@ export const isStruct = (v: Value): v is GoStruct =>
 export function goTypeName(v: Value): string {
   if (v === null || v instanceof NoValue) return '<nil>';
   if (typeof v === 'number') return 'int';
-  if (v instanceof GoFloat) return 'float64';
+  if (v instanceof GoFloat) return `float${v.bits}`;
   if (typeof v === 'string') return 'string';
   if (typeof v === 'boolean') return 'bool';
   if (v instanceof GoMap) return v.goType;
@@ -87,7 +96,7 @@ export function formatValue(v: Value): string {
   if (v === null) return '<nil>';
   if (v instanceof NoValue) return '<no value>';
   if (typeof v === 'number') return v.toFixed(0);
-  if (v instanceof GoFloat) return formatFloatG(v.value);
+  if (v instanceof GoFloat) return formatFloatG(v.shortest);
   if (isList(v)) return `[${v.map(formatValue).join(' ')}]`;
   if (v instanceof GoMap) return `map[${[...v.keys()].sort().map((k) => `${k}:${formatValue(v.get(k) ?? null)}`).join(' ')}]`;
   if (typeof v === 'object') return `{${Object.values(v).map(formatValue).join(' ')}}`;
