@@ -42,6 +42,7 @@ const OUTPUTS: Array<[string, string]> = [
   ['{{"\\u00e9\\x41\\101\\t"}}', 'éAA\t'],
   ['{{eq 2.0 2.0}}|{{eq 2 2}}|{{lt 1.5 2.5}}', 'true|true|true'],
   ['{{printf "%T %T %T %T %T" 2 2.0 "s" true .R.CVSS}}', 'int float64 string bool float32'],
+  ['{{printf "%E|%.2F|%G|%d" 1234.5 1.005 1e-7 1.5}}', '1.234500E+03|1.00|1E-07|%!d(float64=1.5)'],
   // Comments, trim markers.
   ['a {{- /* c */ -}} b', 'ab'],
   ['{{/* c */}}x', 'x'],
@@ -122,6 +123,7 @@ const ERRORS: Array<[string, RegExp]> = [
   ['{{if false}}{{sha256sum "x"}}{{end}}', /function "sha256sum" not defined/],
   ['{{keys .Typed}}', /wrong type for value; expected map\[string\]interface \{\}; got map\[string\]reimage.QualifiedImage/],
   ['{{upper .F}}', /wrong type for value; expected string; got float64/],
+  ['{{printf "%x" 1.5}}', /printf %x of a float is not supported/],
   ['{{printf "%T" .L}}', /printf %T of a list, map or struct is not supported/],
   ['{{upper .R.CVSS}}', /wrong type for value; expected string; got float32/],
   ['{{div 1 0}}', /error calling div: runtime error: integer divide by zero/],

@@ -108,9 +108,12 @@ function formatFloat(verb: string, f: GoFloat, spec: Spec): string | undefined {
     case 'g': return pad(sign(spec.precision === undefined ? formatFloatG(Math.abs(f.shortest)) : formatFloatGPrecision(abs, spec.precision)), spec, true);
     case 'f': return pad(sign(abs.toFixed(spec.precision ?? 6)), spec, true);
     case 'e': return pad(sign(goExponent(abs.toExponential(spec.precision ?? 6))), spec, true);
+    case 'E': case 'F': case 'G': return formatFloat(verb.toLowerCase(), f, spec)?.toUpperCase();
+    case 'b': case 'x': case 'X': throw new ValueError(`printf %${verb} of a float is not supported`);
     default: return undefined;
   }
 }
+
 
 function pad(s: string, spec: Spec, numeric: boolean): string {
   const width = spec.width ?? 0;
