@@ -123,6 +123,7 @@ const ERRORS: Array<[string, RegExp]> = [
   ['{{if false}}{{sha256sum "x"}}{{end}}', /function "sha256sum" not defined/],
   ['{{keys .Typed}}', /wrong type for value; expected map\[string\]interface \{\}; got map\[string\]reimage.QualifiedImage/],
   ['{{upper .F}}', /wrong type for value; expected string; got float64/],
+  ['{{printf "%#x" 1}}', /the # flag \(in %#x\) is not supported/],
   ['{{printf "%x" 1.5}}', /printf %x of a float is not supported/],
   ['{{printf "%T" .L}}', /printf %T of a list, map or struct is not supported/],
   ['{{upper .R.CVSS}}', /wrong type for value; expected string; got float32/],

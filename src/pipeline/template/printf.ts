@@ -31,6 +31,7 @@ export function sprintf(format: string, args: readonly Value[]): string {
     if (verb === '%') { out += '%'; continue; }
     if (verb === '') { out += '%!(NOVERB)'; continue; }
     if (next >= args.length) { out += `%!${verb}(MISSING)`; continue; }
+    if (flags.includes('#')) throw new ValueError(`printf: the # flag (in %${flags}${width ?? ''}${verb}) is not supported`);
     const arg = args[next++] as Value;
     const spec: Spec = {
       minus: flags.includes('-'),
