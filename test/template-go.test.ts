@@ -123,6 +123,8 @@ const ERRORS: Array<[string, RegExp]> = [
   ['{{if false}}{{sha256sum "x"}}{{end}}', /function "sha256sum" not defined/],
   ['{{keys .Typed}}', /wrong type for value; expected map\[string\]interface \{\}; got map\[string\]reimage.QualifiedImage/],
   ['{{upper .F}}', /wrong type for value; expected string; got float64/],
+  ['{{printf "%*d" 3 1}}', /\* widths and \[n\] argument indexes are not supported/],
+  ['{{printf "%[1]d" 1}}', /\* widths and \[n\] argument indexes are not supported/],
   ['{{printf "%#x" 1}}', /the # flag \(in %#x\) is not supported/],
   ['{{printf "%x" 1.5}}', /printf %x of a float is not supported/],
   ['{{printf "%T" .L}}', /printf %T of a list, map or struct is not supported/],

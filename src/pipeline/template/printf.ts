@@ -30,6 +30,9 @@ export function sprintf(format: string, args: readonly Value[]): string {
     const [, flags = '', width, precision, verb = ''] = m;
     if (verb === '%') { out += '%'; continue; }
     if (verb === '') { out += '%!(NOVERB)'; continue; }
+    if (verb === '*' || verb === '[' || format[re.lastIndex] === '*') {
+      throw new ValueError('printf: * widths and [n] argument indexes are not supported');
+    }
     if (next >= args.length) { out += `%!${verb}(MISSING)`; continue; }
     if (flags.includes('#')) throw new ValueError(`printf: the # flag (in %${flags}${width ?? ''}${verb}) is not supported`);
     const arg = args[next++] as Value;
