@@ -136,14 +136,14 @@ test('a rule that selects a non-string is an error naming the rule, document and
   const rules = '- kind: ^Widget$\n  imageJSONP: ["$.spec.sidecars"]\n';
   assert.throws(() => imagesIn(CRDS, rules), (err: unknown) => {
     assert.ok(err instanceof ImageFieldError);
-    assert.equal(err.message, 'rule 1 (kind ^Widget$) in rules.yaml selects $.spec.sidecars in document 3 (Widget w): want an image string, found a list');
+    assert.equal(err.message, 'rule 1 (kind ^Widget$) in rules.yaml selects $.spec.sidecars in Widget w (document 3): want an image string, found a list');
     return true;
   });
 });
 
 test('a built-in image field that is not a string is an error', () => {
   const text = 'kind: Pod\nmetadata: {name: p, namespace: n}\nspec:\n  containers:\n    - image: 1.10\n';
-  assert.throws(() => imagesIn(text), /\$\.spec\.containers\[0\]\.image in document 0 \(Pod n\/p\): want an image string, found a number/);
+  assert.throws(() => imagesIn(text), /\$\.spec\.containers\[0\]\.image in Pod n\/p \(document 0\): want an image string, found a number/);
 });
 
 test('invalid references are errors naming document, object and path; all are reported together', () => {
@@ -158,8 +158,8 @@ spec:
   assert.throws(() => imagesIn(text), (err: unknown) => {
     assert.ok(err instanceof AggregateReimageError);
     assert.equal(err.errors.length, 3);
-    assert.match(err.message, /\$\.spec\.containers\[0\]\.image in document 0 \(Pod p\): invalid image reference "Nginx:1": repository name must be lowercase/);
-    assert.match(err.message, /\$\.spec\.containers\[1\]\.image in document 0 \(Pod p\): invalid image reference "": reference is empty/);
+    assert.match(err.message, /\$\.spec\.containers\[0\]\.image in Pod p \(document 0\): invalid image reference "Nginx:1": repository name must be lowercase/);
+    assert.match(err.message, /\$\.spec\.containers\[1\]\.image in Pod p \(document 0\): invalid image reference "": reference is empty/);
     assert.match(err.message, /\$\.spec\.containers\[2\]\.image .*invalid digest "sha256:abc"/);
     return true;
   });

@@ -32,11 +32,34 @@ export class ManifestDocument {
     return this.chunk.index;
   }
 
+  /** The template file named by Helm's `# Source: chart/templates/x.yaml` comment at the document's head. */
+  get source(): string | undefined {
+    return helmSource(this.chunk.text);
+  }
+
   /** The fully parsed document: a tree without opaque parts, and the data as plain JavaScript. */
   full(): ComposedDocument {
     this.composed ??= composeDocument(this.chunk);
     return this.composed;
   }
+}
+
+// The document's head: its `---` line, blank lines and comments, up to the first content line.
+const HEAD_LINE = /^(?:---[ \t]*|[ \t]*(?:#.*)?)\r?$/;
+const SOURCE_COMMENT = /^# Source: (.+?)[ \t]*\r?$/;
+const MAX_HEAD_LINES = 100;
+
+function helmSource(text: string): string | undefined {
+  let pos = 0;
+  for (let n = 0; n < MAX_HEAD_LINES && pos < text.length; n++) {
+    const nl = text.indexOf('\n', pos);
+    const line = text.slice(pos, nl < 0 ? text.length : nl);
+    const source = SOURCE_COMMENT.exec(line);
+    if (source) return source[1];
+    if (!HEAD_LINE.test(line)) return undefined;
+    pos = nl < 0 ? text.length : nl + 1;
+  }
+  return undefined;
 }
 
 export class ManifestStream {
