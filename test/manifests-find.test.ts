@@ -228,3 +228,30 @@ test('rule field names match case-insensitively, like the Go tool', () => {
   assert.equal(rules.rules.length, 4);
   assert.ok(!(rules instanceof RulesConfigError));
 });
+
+test("each occurrence names the chart template: Helm 3's # Source: comment, else Helm 4's postrender-filename annotation", () => {
+  const text = `---
+# Source: shop/templates/web.yaml
+# a second comment
+kind: Pod
+metadata: {name: web}
+spec: {containers: [{image: nginx:1.27}]}
+---
+kind: Pod
+metadata:
+  name: api
+  annotations:
+    postrenderer.helm.sh/postrender-filename: 'shop/charts/api/templates/pod.yaml'
+spec: {containers: [{image: nginx:1.27}]}
+---
+kind: Pod
+metadata: {name: plain}
+# Source: not/at/the/head.yaml
+spec: {containers: [{image: nginx:1.27}]}
+`;
+  const sources = findImages(parseManifestStream(text), parseImageRules(undefined, 'rules.yaml', 'k8s')).map((o) => o.source);
+  assert.deepEqual(sources, ['shop/templates/web.yaml', 'shop/charts/api/templates/pod.yaml', undefined]);
+  const bad = text.replace('image: nginx:1.27}]}\n---', 'image: NGINX}]}\n---');
+  assert.throws(() => findImages(parseManifestStream(bad), parseImageRules(undefined, 'rules.yaml', 'k8s')),
+    /\$\.spec\.containers\[0\]\.image in Pod web \(shop\/templates\/web\.yaml, document 0\): invalid image reference "NGINX"/);
+});

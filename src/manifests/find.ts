@@ -30,9 +30,13 @@ export class ImageOccurrence {
     readonly image: string,
     /** The image parsed and normalized (docker.io/library/nginx:latest). */
     readonly reference: ImageReference,
-    /** The template file of Helm's `# Source:` comment, when the document has one. */
-    readonly source?: string,
+    private readonly document: ManifestDocument,
   ) {}
+
+  /** The chart template the document came from, when Helm named it (read only for error messages). */
+  get source(): string | undefined {
+    return this.document.source;
+  }
 
   /** Rewrites this image in the stream (quoting it when needed). */
   setImage(newImage: string): void {
@@ -159,7 +163,7 @@ class DocumentSearch {
     }
     const occurrence = new ImageOccurrence(
       this.stream, node.location, this.doc.index, object.kind, object.apiVersion, object.namespace, object.name, path, image, reference,
-      this.doc.source,
+      this.doc,
     );
     this.found.push({ start, occurrence });
   }

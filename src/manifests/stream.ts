@@ -13,6 +13,7 @@ import { NeedsFullParse, type ScalarLocation } from './tree.js';
 
 export class ManifestDocument {
   private composed: ComposedDocument | undefined;
+  private helmSource: { readonly file: string | undefined } | undefined;
 
   constructor(
     readonly chunk: DocumentChunk,
@@ -32,9 +33,13 @@ export class ManifestDocument {
     return this.chunk.index;
   }
 
-  /** The template file named by Helm's `# Source: chart/templates/x.yaml` comment at the document's head. */
+  /**
+   * The chart template the document came from: Helm 3 names it in a `# Source: chart/templates/x.yaml`
+   * comment at the document's head, Helm 4 in a `postrenderer.helm.sh/postrender-filename` annotation.
+   */
   get source(): string | undefined {
-    return helmSource(this.chunk.text);
+    this.helmSource ??= { file: sourceComment(this.chunk.text) ?? POSTRENDER_FILENAME.exec(this.chunk.text)?.[1] };
+    return this.helmSource.file;
   }
 
   /** The fully parsed document: a tree without opaque parts, and the data as plain JavaScript. */
@@ -48,8 +53,9 @@ export class ManifestDocument {
 const HEAD_LINE = /^(?:---[ \t]*|[ \t]*(?:#.*)?)\r?$/;
 const SOURCE_COMMENT = /^# Source: (.+?)[ \t]*\r?$/;
 const MAX_HEAD_LINES = 100;
+const POSTRENDER_FILENAME = /^[ \t]+postrenderer\.helm\.sh\/postrender-filename: *['"]?([^'"\r\n]+?)['"]?[ \t]*\r?$/m;
 
-function helmSource(text: string): string | undefined {
+function sourceComment(text: string): string | undefined {
   let pos = 0;
   for (let n = 0; n < MAX_HEAD_LINES && pos < text.length; n++) {
     const nl = text.indexOf('\n', pos);
