@@ -1,10 +1,12 @@
 // Builds the Helm 4 plugin tarball without make or a GPG keyring: the same layout as
 // `helm plugin package helm-plugin --sign=false` (a top directory named after the plugin), with
 // fixed owners and times so a rebuild gives the same bytes. No .prov is made: install with
-// `helm plugin install reimage-helm-plugin-<version>.tgz --verify=false`, or sign it yourself.
-// Usage: node scripts/package-helm-plugin.mjs [output directory, default .]; prints the path.
+// `helm plugin install reimage-<version>.tgz --verify=false`, or sign it yourself. Helm takes the
+// plugin's directory name from the file name, so it is reimage-<version>.tgz, like npm pack's
+// tarball of this package: it goes to its own directory.
+// Usage: node scripts/package-helm-plugin.mjs [output directory, default build/helm-plugin]; prints the path.
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -18,8 +20,9 @@ if (pluginVersion !== version) {
   console.error(`helm-plugin/plugin.yaml has version ${pluginVersion}, package.json ${version}: make them equal`);
   process.exit(1);
 }
-const outDir = path.resolve(process.argv[2] ?? '.');
-const tarball = path.join(outDir, `${name}-helm-plugin-${version}.tgz`);
+const outDir = path.resolve(process.argv[2] ?? path.join(repo, 'build/helm-plugin'));
+mkdirSync(outDir, { recursive: true });
+const tarball = path.join(outDir, `${name}-${version}.tgz`);
 const stage = mkdtempSync(path.join(tmpdir(), 'reimage-helm-plugin-'));
 try {
   cpSync(pluginDir, path.join(stage, name), { recursive: true });

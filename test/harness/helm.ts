@@ -47,8 +47,8 @@ export const SHARED_CHARTS = path.join(REPO, '../shared/fixtures/charts');
 
 export interface HelmHome {
   readonly dir: string;
-  /** Helm's data, config and cache directories, all inside `dir`. */
-  readonly env: NodeJS.ProcessEnv;
+  /** Helm's data, config and cache directories, all inside `dir` (and HOME, for ~/.cache). */
+  readonly env: { HELM_DATA_HOME: string; HELM_CONFIG_HOME: string; HELM_CACHE_HOME: string; HOME: string };
 }
 
 /** A fresh, isolated set of Helm directories (so no test sees another's plugins). */
