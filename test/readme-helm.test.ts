@@ -46,7 +46,7 @@ const HOOK_IMAGES = ['busybox:1.36-migrate', 'busybox:1.36-test'];
 const UNTOUCHED = ['widgets/engine:2', 'widgets/helper:2'];
 
 const dir = await tempDir('reimage-readme-helm-');
-const home = path.join(dir, 'home');
+const sharedHome = path.join(dir, 'home');
 const work = path.join(dir, 'work');
 const tools = path.join(dir, 'bin');
 const applied = path.join(dir, 'applied.yaml');
@@ -67,7 +67,7 @@ describe('the README Helm examples, under real Helm', () => {
       await pushTestImage(layout, 'oci', `${hub.host}/${ref}`, hub);
     }
     await layout.remove();
-    await Promise.all([mkdir(home), mkdir(work), mkdir(tools)]);
+    await Promise.all([mkdir(work), mkdir(tools)]);
     // helm3/helm4 by name; `helm` is set per example. kubectl apply appends to a file.
     await symlink(HELM3, path.join(tools, 'helm3'));
     await symlink(HELM4, path.join(tools, 'helm4'));
@@ -100,6 +100,9 @@ describe('the README Helm examples, under real Helm', () => {
   }
 
   async function runExample(example: Example, major: 3 | 4) {
+    // The side-by-side example starts from a machine without the plugin: a home of its own.
+    const home = example.kind === 'helm-side-by-side' ? path.join(dir, 'home-side-by-side') : sharedHome;
+    await mkdir(home, { recursive: true });
     const helmLink = path.join(tools, 'helm');
     await run('ln', ['-sf', major === 3 ? HELM3 : HELM4, helmLink]);
     const env: NodeJS.ProcessEnv = {
@@ -152,7 +155,7 @@ describe('the README Helm examples, under real Helm', () => {
     assert.ok(shown);
     const r = await helm(HELM3, ['template', 'shop', SHOP_CHART, '--namespace', 'shop', '--set', 'web.image=nginx:0.0-missing',
       '--post-renderer', BIN, `--post-renderer-args=-registry-mirror=docker.io=${hub.host}`, `--post-renderer-args=-rename-remote-path=${dst.host}/imported`],
-    { DOCKER_CONFIG: path.join(home, '.docker') });
+    { DOCKER_CONFIG: path.join(sharedHome, '.docker') });
     assert.notEqual(r.code, 0);
     assert.equal(r.stdout, '');
     assert.ok(r.stderr.startsWith(shown.code.replace('/usr/local/bin/reimage', BIN)), r.stderr);
