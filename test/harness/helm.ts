@@ -6,7 +6,8 @@
  *   await helm(HELM4, ['plugin', 'install', PLUGIN_DIR], home.env);
  *   const r = await helm(HELM3, ['template', 'rel', SHOP_CHART, '--post-renderer', BIN], home.env);
  */
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
@@ -42,8 +43,18 @@ export const PLUGIN_DIR = path.join(REPO, 'helm-plugin');
 /** This project's test charts. */
 export const CHARTS = path.join(REPO, 'test/fixtures/charts');
 export const SHOP_CHART = path.join(CHARTS, 'shop');
-/** Real public charts, shared with other projects (see SOURCES.md there); never copied here. */
-export const SHARED_CHARTS = path.join(REPO, '../shared/fixtures/charts');
+/**
+ * Real public charts, shared with other projects (see SOURCES.md there); never copied here. They
+ * sit beside the repository (`../shared`); in a git worktree, beside its main checkout.
+ */
+export const SHARED_CHARTS = sharedFixtures('charts');
+
+function sharedFixtures(name: string): string {
+  const beside = path.join(REPO, '../shared/fixtures', name);
+  if (existsSync(beside)) return beside;
+  const commonDir = execFileSync('git', ['rev-parse', '--path-format=absolute', '--git-common-dir'], { cwd: REPO, encoding: 'utf8' }).trim();
+  return path.join(path.dirname(commonDir), '../shared/fixtures', name);
+}
 
 export interface HelmHome {
   readonly dir: string;
