@@ -13,7 +13,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { addImage, buildTestLayout, inspectRaw, pushTestImage, type TestLayout } from './harness/images.js';
-import { CHARTS, HELM3, HELM4, KUBECTL, PLUGIN_DIR, SHOP_CHART, helm, helmHome, installCommandPlugin, runInTerminal } from './harness/helm.js';
+import { CHARTS, HELM3, HELM4, KUBECTL, PLUGIN_DIR, SHOP_CHART, helm, helmHome, installCommandPlugin, renderedImages, runInTerminal, withTargets, type Mappings } from './harness/helm.js';
 import { startRegistries, type TestRegistry } from './harness/registries.js';
 import { BIN, run } from './harness/run-reimage.js';
 import { tempDir } from './harness/temp-dir.js';
@@ -22,19 +22,8 @@ const sha = (s: string) => `sha256:${createHash('sha256').update(s).digest('hex'
 const RULES = path.join(CHARTS, 'widget-rules.yaml');
 const HOOK_IMAGES = ['busybox:1.36-migrate', 'busybox:1.36-test'];
 
-type Mappings = Record<string, { tag: string; digest: string }>;
-
 const dir = await tempDir('reimage-helm-test-');
 const home = await helmHome();
-
-/** `text` with each image field that holds a key of `mappings` set to its target. */
-function withTargets(text: string, mappings: Mappings): string {
-  return text.replace(/^(\s*(?:- )?image: )("?)([^"\n]+)\2$/gm, (line, head: string, quote: string, image: string) =>
-    mappings[image] ? `${head}${quote}${mappings[image].tag}${quote}` : line);
-}
-
-/** Every image written in a render, in order. */
-const imagesIn = (text: string) => [...text.matchAll(/^\s*(?:- )?image: "?([^"\n]+?)"?$/gm)].map((m) => m[1]!);
 
 describe('reimage under real Helm 3 and Helm 4', () => {
   let regs: { src: TestRegistry; hub: TestRegistry; dst: TestRegistry };
@@ -91,7 +80,7 @@ describe('reimage under real Helm 3 and Helm 4', () => {
   }
 
   /** Every image in the identity render that is not a hook's. */
-  const allImages = (identity: string) => [...new Set(imagesIn(identity))];
+  const allImages = (identity: string) => [...new Set(renderedImages(identity))];
 
   it('Helm 3 template: reimage as the post-renderer executable rewrites and copies every image Helm passes, and Helm 3 passes no hooks', async () => {
     const mappingsFile = path.join(dir, 'helm3.json');

@@ -10,7 +10,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildTestLayout, pushTestImage } from './harness/images.js';
-import { HELM3, HELM4, PLUGIN_DIR, SHARED_CHARTS, helm, helmHome, installCommandPlugin } from './harness/helm.js';
+import { HELM3, HELM4, PLUGIN_DIR, SHARED_CHARTS, helm, helmHome, installCommandPlugin, renderedImages, withTargets, type Mappings } from './harness/helm.js';
 import { startRegistries, type TestRegistry } from './harness/registries.js';
 import { BIN, run } from './harness/run-reimage.js';
 import { tempDir } from './harness/temp-dir.js';
@@ -31,15 +31,8 @@ const CHARTS: readonly PublicChart[] = [
 ];
 const UPSTREAMS = ['docker.io', 'ghcr.io', 'registry.k8s.io', 'quay.io'];
 
-type Mappings = Record<string, { tag: string; digest: string }>;
-
 /** podinfo's test Pods have random names (randAlphaNum): the same in every render after this. */
 const maskRandomNames = (text: string) => text.replace(/-test-[a-z0-9]{5}\b/g, '-test-XXXXX');
-
-function withTargets(text: string, mappings: Mappings): string {
-  return text.replace(/^(\s*(?:- )?image: )(["']?)([^"'\n]+)\2$/gm, (line, head: string, quote: string, image: string) =>
-    mappings[image] ? `${head}${quote}${mappings[image].tag}${quote}` : line);
-}
 
 const dir = await tempDir('reimage-public-charts-');
 const home = await helmHome();
@@ -86,7 +79,7 @@ describe('public charts under real Helm 3 and Helm 4', () => {
         assert.equal(r.code, 0, `${r.stderr}\n${await readFile(env.REIMAGE_ERROR_FILE, 'utf8').catch(() => '')}`);
         assert.equal(identity.code, 0, identity.stderr);
         const mappings = JSON.parse(await readFile(mappingsFile, 'utf8')) as Mappings;
-        const images = [...new Set([...identity.stdout.matchAll(/^\s*(?:- )?image: ["']?([^"'\n]+?)["']?$/gm)].map((m) => m[1]!))];
+        const images = [...new Set(renderedImages(identity.stdout))];
         const expected = major === 3 ? images.filter((i) => !chart.hookImages.includes(i)) : images;
         assert.deepEqual(Object.keys(mappings).sort(), expected.sort());
         assert.equal(maskRandomNames(r.stdout), maskRandomNames(withTargets(identity.stdout, mappings)));

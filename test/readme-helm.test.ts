@@ -17,7 +17,7 @@ import { chmod, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildTestLayout, pushTestImage } from './harness/images.js';
-import { HELM3, HELM4, KUBECTL, PLUGIN_DIR, SHOP_CHART, helm } from './harness/helm.js';
+import { HELM3, HELM4, KUBECTL, PLUGIN_DIR, SHOP_CHART, helm, renderedImages } from './harness/helm.js';
 import { startRegistries, type TestRegistry } from './harness/registries.js';
 import { BIN, run } from './harness/run-reimage.js';
 import { tempDir } from './harness/temp-dir.js';
@@ -120,7 +120,7 @@ describe('the README Helm examples, under real Helm', () => {
 
   /** Every image in `text` is in dst, except those the example leaves alone. */
   function assertAllRewritten(text: string, leftAlone: readonly string[]) {
-    const images = [...text.matchAll(/^\s*(?:- )?image: "?([^"\n]+?)"?$/gm)].map((m) => m[1]!);
+    const images = renderedImages(text);
     assert.ok(images.length >= 5, `${images.length} images in:\n${text}`);
     for (const image of images) {
       if (leftAlone.includes(image)) continue;

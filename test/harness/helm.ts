@@ -101,3 +101,19 @@ runtimeConfig:
 export function runInTerminal(command: string, env: NodeJS.ProcessEnv = {}): Promise<RunResult> {
   return run('script', ['-q', '-e', '-c', command, '/dev/null'], env);
 }
+
+/** A mappings file: each image as written → its final name and digest. */
+export type Mappings = Record<string, { tag: string; digest: string }>;
+
+const IMAGE_LINE = /^(\s*(?:- )?image: )(["']?)([^"'\n]+)\2$/gm;
+
+/** Every image written in a render (`image:` lines), in order. */
+export function renderedImages(text: string): string[] {
+  return [...text.matchAll(IMAGE_LINE)].map((m) => m[3]!);
+}
+
+/** `text` with each `image:` value that is a key of `mappings` replaced by its final name. */
+export function withTargets(text: string, mappings: Mappings): string {
+  return text.replace(IMAGE_LINE, (line, head: string, quote: string, image: string) =>
+    mappings[image] ? `${head}${quote}${mappings[image].tag}${quote}` : line);
+}
