@@ -152,6 +152,20 @@ describe('reimage under real Helm 3 and Helm 4', () => {
       assert.match(r.stderr, where);
     });
 
+    it('a missing hook image: Helm 3 renders anyway (hooks are not post-rendered, as the README says), Helm 4 fails', async () => {
+      const hook = ['--set', 'hook.image=busybox:0.0-missing-hook'];
+      const template = ['template', 'rel', SHOP_CHART, '--namespace', 'shop', ...values, ...hook];
+      const [helm3, helm4] = await Promise.all([
+        helm(HELM3, [...template, '--post-renderer', BIN, ...postRenderArgs(reimageArgs)], { DOCKER_CONFIG: dir }),
+        helm(HELM4, [...template, '--post-renderer', 'reimage', ...postRenderArgs(reimageArgs)], { ...helm4Env, REIMAGE_ERROR_FILE: path.join(dir, 'hook.log') }),
+      ]);
+      assert.equal(helm3.code, 0, helm3.stderr);
+      assert.match(helm3.stdout, /image: busybox:0\.0-missing-hook\n/);
+      assert.equal(helm4.code, 1);
+      assert.equal(helm4.stdout, '');
+      assert.match(await readFile(path.join(dir, 'hook.log'), 'utf8'), /busybox:0\.0-missing-hook: image not found[^\n]*\n\s+at Job shop\/rel-migrate \(shop\/templates\/pre-install-job\.yaml, document \d\)/);
+    });
+
     it('Helm 4 fails and renders nothing; the report is in REIMAGE_ERROR_FILE, and Helm itself shows only "exited with error"', async () => {
       const errorFile = path.join(dir, 'missing.log');
       const r = await helm(HELM4, ['template', 'rel', SHOP_CHART, '--namespace', 'shop', ...values, ...missing,

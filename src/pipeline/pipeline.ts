@@ -26,7 +26,7 @@ export interface ImageSite {
   /** Where it is, for error messages; absent for images taken from static mappings. */
   readonly doc?: number;
   readonly objectName?: string;
-  /** The template file of Helm's `# Source:` comment. */
+  /** The chart template Helm named for the document (`# Source:` comment or postrender-filename annotation). */
   readonly source?: string;
   readonly path?: string;
 }
