@@ -53,7 +53,7 @@ try {
 
   const env = {
     HELM_DATA_HOME: path.join(dir, 'data'), HELM_CONFIG_HOME: path.join(dir, 'config'), HELM_CACHE_HOME: path.join(dir, 'cache'),
-    DOCKER_CONFIG: dir, REIMAGE_ERROR_FILE: path.join(dir, 'error.log'),
+    DOCKER_CONFIG: dir, REIMAGE_BIN: BIN, REIMAGE_ERROR_FILE: path.join(dir, 'error.log'),
   };
   await timed(HELM4, ['plugin', 'install', PLUGIN_DIR], env);
   await installCommandPlugin(path.join(env.HELM_DATA_HOME, 'plugins'), 'identity', 'cat');

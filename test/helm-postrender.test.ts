@@ -56,7 +56,8 @@ describe('reimage under real Helm 3 and Helm 4', () => {
     values = ['--set', 'team.useRegistry=true', '--set', `team.registry=${regs.src.host}`, '--set', `report.digest=${reporterDigest}`];
     reimageArgs = ['-rules-config', RULES, '-registry-mirror', `docker.io=${regs.hub.host}`, '-rename-remote-path', `${regs.dst.host}/imported`];
     // Helm 4: the plugin installed from this directory (a symlink), beside an identity plugin.
-    helm4Env = { ...home.env, DOCKER_CONFIG: dir, REIMAGE_ERROR_FILE: path.join(dir, 'helm4-error.log') };
+    // REIMAGE_BIN: this checkout's reimage, whatever else is on PATH (helm-plugin.test.ts tests the lookup).
+    helm4Env = { ...home.env, DOCKER_CONFIG: dir, REIMAGE_BIN: BIN, REIMAGE_ERROR_FILE: path.join(dir, 'helm4-error.log') };
     const installed = await helm(HELM4, ['plugin', 'install', PLUGIN_DIR], helm4Env);
     assert.equal(installed.code, 0, installed.stderr);
     await installCommandPlugin(path.join(home.env.HELM_DATA_HOME!, 'plugins'), 'identity', 'cat');

@@ -42,7 +42,7 @@ describe('public charts under real Helm 3 and Helm 4', () => {
   let dst: TestRegistry;
   let stop: () => Promise<void>;
   let reimageArgs: string[];
-  const env = { ...home.env, DOCKER_CONFIG: dir, REIMAGE_ERROR_FILE: path.join(dir, 'error.log') };
+  const env = { ...home.env, DOCKER_CONFIG: dir, REIMAGE_BIN: BIN, REIMAGE_ERROR_FILE: path.join(dir, 'error.log') };
   const setArgs = (chart: PublicChart) => (chart.set ?? []).flatMap((s) => ['--set', s]);
 
   before(async () => {
