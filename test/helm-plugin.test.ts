@@ -66,7 +66,7 @@ describe('the Helm 4 plugin, however it is installed', () => {
     const { env, installed } = await helm4With(tarball, ['--verify=false']);
     assert.equal(installed.code, 0, installed.stderr);
     const prefix = path.join(dir, 'npm-global');
-    await exec('npm', ['install', '-g', '--prefix', prefix, REPO, '--offline', '--no-audit', '--no-fund', '--loglevel=error']);
+    await exec('npm', ['install', '-g', '--prefix', prefix, REPO, '--offline', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error']);
     const { r, identity, mappings } = await renderThroughPlugin({ ...env, PATH: `${path.join(prefix, 'bin')}:${PATH_WITHOUT_REIMAGE}` });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, identity.stdout);
