@@ -109,9 +109,7 @@ export class Transport {
   private guardBody(res: Response, req: TransportRequest, ctx: RequestContext): Response {
     if (!res.body) return res;
     const wrap = (err: unknown) => err instanceof RegistryError ? err : networkError(ctx, req, networkReason(err), err, 'while reading the response');
-    const guarded = new Response(idleGuard(res.body, this.timeouts.idleMs, wrap), { status: res.status, statusText: res.statusText, headers: res.headers });
-    Object.defineProperty(guarded, 'url', { value: res.url });
-    return guarded;
+    return new Response(idleGuard(res.body, this.timeouts.idleMs, wrap), { status: res.status, statusText: res.statusText, headers: res.headers });
   }
 
   /** After the last try: a host that keeps timing out is marked, so later requests fail at once. */
