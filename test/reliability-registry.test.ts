@@ -12,7 +12,7 @@ import { RegistryClient } from '../src/registry/index.js';
 import { mappingJsonFromLayer } from '../src/mappings/image.js';
 import { gcpJson } from '../src/gcp/rest.js';
 import { podYaml, sha256, startHostileRegistry, type Fault, type HostileRegistry } from './harness/hostile-registry.js';
-import { runReimage } from './harness/run-reimage.js';
+import { run, runReimage } from './harness/run-reimage.js';
 
 const fastRetry = { attempts: 5, baseDelayMs: 10, maxDelayMs: 2_000 };
 const quick = { connectMs: 2_000, responseMs: 300, idleMs: 300 };
@@ -131,6 +131,25 @@ describe('unbounded reads', () => {
     });
     const message = await failure(client().resolve(parseReference(`${reg.host}/app:v1`)));
     assert.equal(message, `manifest ${reg.host}/app:v1 is larger than the 4 MiB limit`);
+  });
+
+  it('a CLI run against an endless manifest fails with the limit, in bounded memory (a child process measures its peak)', async () => {
+    const reg = await hostile((req, res) => {
+      if (!req.url?.includes('/manifests/')) return false;
+      endless(res, 200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' }, Buffer.alloc(1 << 20, 0x20));
+      return true;
+    });
+    // The CLI's main, run in a child that reports its own peak RSS on stderr when it ends.
+    const script = `import('${new URL('../dist/main.js', import.meta.url).href}').then(async ({ main }) => {
+      process.exitCode = await main(['-rename-force-digest']);
+      process.stderr.write('peak-rss-kib=' + process.resourceUsage().maxRSS + '\\n');
+    });`;
+    const r = await run(process.execPath, ['--input-type=module', '-e', script], {}, podYaml(`${reg.host}/app:v1`));
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, new RegExp(`manifest ${reg.host}/app:v1 is larger than the 4 MiB limit`));
+    const peakKiB = Number(/peak-rss-kib=(\d+)/.exec(r.stderr)?.[1]);
+    assert.ok(peakKiB > 0 && peakKiB < 300 * 1024, `peak RSS ${peakKiB} KiB`);
   });
 
   it('a manifest whose Content-Length is over the limit is refused before it is read', async () => {
