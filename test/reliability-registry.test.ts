@@ -223,6 +223,17 @@ describe('digests from the registry', () => {
     assert.match(r.stderr, new RegExp(`digest mismatch for manifest ${reg.host}/app@v1: expected ${liar}`));
   });
 
+  it('a -no-copy run does not take it either: nothing is copied by digest to check it', async () => {
+    const liar = `sha256:${'c'.repeat(64)}`;
+    const reg = await hostile(lyingHead(liar));
+    reg.putImage('app', 'v1');
+    const dst = await hostile(() => false);
+    const r = await runReimage(['-rename-remote-path', `${dst.host}/mirror`, '-no-copy'], podYaml(`${reg.host}/app:v1`));
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, new RegExp(`digest mismatch for manifest ${reg.host}/app@v1: expected ${liar}`));
+  });
+
   it('a pin-only run pins the digest of the bytes, in one request per image', async () => {
     const reg = await hostile(() => false);
     const { digest } = reg.putImage('app', 'v1');

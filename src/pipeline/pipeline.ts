@@ -259,9 +259,9 @@ export class Pipeline {
         return { written, source, target: entry.tag, digest: entry.digest };
       });
     }
-    // An image that keeps its name is not copied by digest, so nothing else would check a HEAD's digest.
+    // Without a copy by digest (the image keeps its name, or nothing is copied) nothing else would check a HEAD's digest.
     const keepsName = !rename || group.spellings.some((written) => rename.ignore.test(written));
-    const found = await this.registry.resolve(source, { confirm: keepsName });
+    const found = await this.registry.resolve(source, { confirm: keepsName || this.options.dryRun || this.options.noCopy });
     if (!found) throw new ImageNotFoundError(`image not found: ${formatReference(source)} does not exist`);
     const { digest } = found;
     if (source.digest !== undefined && source.digest !== digest) {
