@@ -314,6 +314,21 @@ describe('messages', () => {
     assert.match(message, /get manifest v1 from .*: the registry reported digest "sha3:0+", which is not a sha256 or sha512 digest/);
   });
 
+  it('a source blob longer than its descriptor says is refused as the source\'s fault, and not retried', async () => {
+    const src = await hostile((req, res, reg) => {
+      if (req.method !== 'GET' || !req.url?.includes('/blobs/sha256:')) return false;
+      const blob = reg.blobs.get(req.url.split('/blobs/')[1]!)!;
+      if (blob.length < 4096) return false;
+      res.writeHead(200, { 'content-length': String(blob.length * 2) }).end(Buffer.concat([blob, blob]));
+      return true;
+    });
+    const image = src.putImage('app', 'v1');
+    const dst = await hostile(() => false);
+    const message = await failure(client().copy(parseReference(`${src.host}/app@${image.digest}`), parseReference(`${dst.host}/copy/app:v1`)));
+    assert.equal(message, `blob ${src.host}/app@${image.layer} is longer than the 4096 bytes its manifest declares`);
+    assert.equal(dst.log.filter((e) => e.method === 'POST').length, 2, 'one upload each for the config and the layer: no retry');
+  });
+
   it('a source blob that breaks off mid-copy is blamed on the source, not the target', async () => {
     const src = await hostile((req, res, reg) => {
       if (req.method !== 'GET' || !req.url?.includes('/blobs/sha256:')) return false;

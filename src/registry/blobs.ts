@@ -4,7 +4,7 @@
  * layer is never held whole in memory and a corrupt one is never committed.
  */
 import { readCapped } from '../bounded-read.js';
-import { AuthorizationRenewedError, DigestMismatchError, RegistryError } from './errors.js';
+import { AuthorizationRenewedError, DigestMismatchError, RegistryError, UnsupportedImageError } from './errors.js';
 import { digestAlgorithm, digestOf, hasher } from './digest.js';
 import { describe, type Repository } from './repository.js';
 import { registryError, type RegistrySession } from './session.js';
@@ -83,7 +83,7 @@ export async function streamBlob(session: RegistrySession, src: Repository, dst:
   const { attempts } = session.transport.retry;
   for (let attempt = 1; ; attempt++) {
     const target = attempt === 1 ? location : await startUpload(session, dst, scopes.dst);
-    const source = verifiedSource(await openBlob(session, src, blob.digest, scopes.src), blob.digest, `blob ${describe(src)}@${blob.digest}`);
+    const source = verifiedSource(await openBlob(session, src, blob.digest, scopes.src), blob, `blob ${describe(src)}@${blob.digest}`);
     try {
       await finishUpload(session, dst, target!, blob.digest, blob.size, source.stream, scopes.dst);
       return;
@@ -107,10 +107,11 @@ export async function streamBlob(session: RegistrySession, src: Repository, dst:
  * the upload never commits. A source read error (it broke off, or stalled) is kept too: the
  * upload then fails as well, and would otherwise be blamed.
  */
-function verifiedSource(source: ReadableStream<Uint8Array>, expected: string, what: string) {
+function verifiedSource(source: ReadableStream<Uint8Array>, { digest: expected, size }: { digest: string; size: number }, what: string) {
   const hash = hasher(digestAlgorithm(expected));
   const reader = source.getReader();
   let failure: Error | undefined;
+  let read = 0;
   const stream = new ReadableStream<Uint8Array>({
     async pull(controller) {
       let chunk: Awaited<ReturnType<typeof reader.read>>;
@@ -118,6 +119,11 @@ function verifiedSource(source: ReadableStream<Uint8Array>, expected: string, wh
         chunk = await reader.read();
       } catch (err) {
         controller.error((failure = err instanceof Error ? err : new Error(String(err))));
+        return;
+      }
+      if (!chunk.done && (read += chunk.value.length) > size) {
+        reader.cancel().catch(() => {});
+        controller.error((failure = new UnsupportedImageError(`${what} is longer than the ${size} bytes its manifest declares`)));
         return;
       }
       if (!chunk.done) {
