@@ -20,7 +20,8 @@ export function registerSecret(value: string | undefined): void {
 const SHAPES: readonly [RegExp, string][] = [
   // Authorization: <anything to the end of the line or string>
   [/(\b(?:proxy-)?authorization\b["']?\s*[:=]\s*["']?)[^\r\n"',}]*/gi, `$1${REDACTED}`],
-  [/\b(basic|bearer)(\s+)[A-Za-z0-9+/=._~-]{4,}/gi, `$1$2${REDACTED}`],
+  // A Basic or Bearer credential, but not an English word after it ("its Bearer challenge").
+  [/\b([Bb]asic|[Bb]earer|BASIC|BEARER)(\s+)(?![a-z]+(?![A-Za-z0-9+/=._~-]))[A-Za-z0-9+/=._~-]{4,}/g, `$1$2${REDACTED}`],
   // JSON ("secret": "v"), form (password=v&) and header/YAML (token: v) fields with secret names.
   [/(["']?\b(?:password|passwd|secret|token|access_token|refresh_token|id_token|identitytoken|identity_token|client_secret|auth|apikey|api_key)\b["']?\s*[:=]\s*)("[^"]*"|'[^']*'|[^\s"'&,;}]+)/gi, `$1${REDACTED}`],
   // JSON Web Tokens.

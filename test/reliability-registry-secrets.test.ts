@@ -7,6 +7,7 @@ import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { podYaml, startHostileRegistry, type HostileRegistry } from './harness/hostile-registry.js';
+import { redact } from '../src/redact.js';
 import { runReimage } from './harness/run-reimage.js';
 import { tempDir } from './harness/temp-dir.js';
 
@@ -74,5 +75,17 @@ describe('secrets in error messages', () => {
     assert.equal(r.code, 1, r.stderr);
     assert.match(r.stderr, /credential helper docker-credential-leaky failed for .* \(exit 3\)/);
     assert.ok(!r.stderr.includes(HELPER_SECRET), r.stderr);
+  });
+});
+
+describe('redact', () => {
+  it('removes credential shapes and keeps our own words', () => {
+    assert.equal(redact('Authorization: Basic dXNlcjpwYXNz\nHost: r.io'), 'Authorization: [redacted]\nHost: r.io');
+    assert.equal(redact('{"Username":"u","Secret":"s3cr3t"}'), '{"Username":"u","Secret":[redacted]}');
+    assert.equal(redact('grant_type=password&password=hunter2&client_id=reimage'), 'grant_type=password&password=[redacted]&client_id=reimage');
+    assert.equal(redact('denied for eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln'), 'denied for [redacted]');
+    for (const ours of ['its Bearer challenge has no realm', 'the token response has neither "token" nor "access_token"', 'a Basic auth challenge']) {
+      assert.equal(redact(ours), ours);
+    }
   });
 });
