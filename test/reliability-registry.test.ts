@@ -44,10 +44,12 @@ async function failure(p: Promise<unknown>): Promise<string> {
 describe('hangs', () => {
   it('a registry that never answers fails the request after its tries, naming registry, operation and timeout', async () => {
     const reg = await hostile(never);
-    const message = await failure(client().resolve(parseReference(`${reg.host}/app:v1`)));
+    const c = client();
+    const message = await failure(c.resolve(parseReference(`${reg.host}/app:v1`)));
     assert.match(message, new RegExp(`resolve v1 in ${reg.host}/app: http://${reg.host} did not answer: response timeout: no answer within 300ms`));
     assert.match(message, /gave up after 5 tries/);
-    assert.equal(reg.log.length, 5, 'tried five times');
+    // Counted by the client: on a loaded machine the server may not have seen the last try yet.
+    assert.equal(c.stats.requests.HEAD, 5, 'tried five times');
   });
 
   it('a manifest body that drips fails with an idle timeout, and is retried', async () => {
@@ -66,9 +68,10 @@ describe('hangs', () => {
     const src = await hostile(() => false);
     const image = src.putImage('app', 'v1');
     const dst = await hostile((req) => req.method === 'PUT' && req.url!.includes('/blobs/uploads/')); // reads nothing, answers nothing
-    const message = await failure(client().copy(parseReference(`${src.host}/app@${image.digest}`), parseReference(`${dst.host}/copy/app:v1`)));
+    const c = client();
+    const message = await failure(c.copy(parseReference(`${src.host}/app@${image.digest}`), parseReference(`${dst.host}/copy/app:v1`)));
     assert.match(message, new RegExp(`upload blob sha256:[0-9a-f]{64} to ${dst.host}/copy/app: http://${dst.host} did not answer: response timeout`));
-    assert.ok(dst.log.filter((e) => e.method === 'PUT').length >= 2, 'the upload was started over');
+    assert.ok((c.stats.requests.PUT ?? 0) >= 2, 'the upload was started over');
   });
 
   it('once a host has used up its tries on timeouts, the other images fail at once instead of waiting in turn', async () => {
