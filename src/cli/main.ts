@@ -15,6 +15,7 @@ import { formatImageList } from './list-images.js';
 import { FLAGS } from './options.js';
 import { pipelineSettingsFromFlags } from './pipeline-settings.js';
 import { settingsFromFlags } from './settings.js';
+import { versionString } from './version.js';
 
 export async function main(argv: readonly string[]): Promise<number> {
   try {
@@ -24,8 +25,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     if (parsed.values.V) {
-      const { versionString } = await import('./version.js');
-      await writeAll(process.stdout, `${await versionString()}\n`);
+      await writeAll(process.stdout, `${versionString()}\n`);
       return 0;
     }
     const settings = settingsFromFlags(parsed);

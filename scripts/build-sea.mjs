@@ -1,0 +1,31 @@
+// `npm run build:sea`: dist/reimage-linux-x64, a Node.js single executable application.
+// The CLI bundled into one CommonJS script (scripts/build.mjs --sea) is turned into a blob with its
+// V8 code cache by the pinned official Node.js 24 binary (the cache is only valid for the V8 that
+// made it), and the blob is injected with postject into a copy of that same binary.
+import { execFileSync } from 'node:child_process';
+import { chmodSync, copyFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { pinnedNode } from './pinned-node.mjs';
+
+const root = new URL('..', import.meta.url).pathname;
+const seaDir = `${root}dist/sea/`;
+const output = `${root}dist/reimage-linux-x64`;
+const run = (command, args) => execFileSync(command, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+
+const node = pinnedNode(24);
+run(process.execPath, [`${root}scripts/build.mjs`, '--sea']);
+writeFileSync(`${seaDir}sea-config.json`, JSON.stringify({
+  main: `${seaDir}reimage.cjs`,
+  output: `${seaDir}reimage.blob`,
+  disableExperimentalSEAWarning: true,
+  useCodeCache: true,
+}));
+run(node, ['--experimental-sea-config', `${seaDir}sea-config.json`]);
+
+rmSync(output, { force: true });
+copyFileSync(node, output);
+chmodSync(output, 0o755);
+run(process.execPath, [
+  `${root}node_modules/postject/dist/cli.js`, output, 'NODE_SEA_BLOB', `${seaDir}reimage.blob`,
+  '--sentinel-fuse', 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2',
+]);
+console.log(`${output}: ${(statSync(output).size / 1e6).toFixed(1)} MB`);
