@@ -1,9 +1,9 @@
 // `npm run build:sea`: dist/reimage-linux-x64, a Node.js single executable application.
-// The CLI bundled into one CommonJS script (scripts/build.mjs --sea) is turned into a blob with its
+// The CLI bundled into one CommonJS script (dist/reimage.cjs, by scripts/build.mjs) is turned into a blob with its
 // V8 code cache by the pinned official Node.js 24 binary (the cache is only valid for the V8 that
 // made it), and the blob is injected with postject into a copy of that same binary.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { pinnedNode } from './pinned-node.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -12,9 +12,10 @@ const output = `${root}dist/reimage-linux-x64`;
 const run = (command, args) => execFileSync(command, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
 
 const node = pinnedNode(24);
-run(process.execPath, [`${root}scripts/build.mjs`, '--sea']);
+run(process.execPath, [`${root}scripts/build.mjs`]);
+mkdirSync(seaDir, { recursive: true });
 writeFileSync(`${seaDir}sea-config.json`, JSON.stringify({
-  main: `${seaDir}reimage.cjs`,
+  main: `${root}dist/reimage.cjs`,
   output: `${seaDir}reimage.blob`,
   disableExperimentalSEAWarning: true,
   useCodeCache: true,

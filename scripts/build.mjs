@@ -1,13 +1,14 @@
 // Bundles the CLI with esbuild. Type checking is `npm run typecheck`; this only transpiles.
 //
-//   node scripts/build.mjs         dist/: the npm package's code (ES modules)
-//   node scripts/build.mjs --sea   dist/sea/reimage.cjs too: one CommonJS script for the single executable
-//
+// dist/reimage.cjs is the whole CLI in one CommonJS script: bin/reimage loads it, and the single
+// executable (scripts/build-sea.mjs) is made from it, as a SEA's main script must be CommonJS.
 // Every dependency is bundled, so a run reads no file from node_modules; only google-auth-library
 // (application default credentials, loaded when a Google feature runs without a token file) stays
-// an optional external. The npm build has an entry module plus chunks loaded only when a run needs
-// them (registry, pipeline, vulnerability and attestation code); `yaml` and `jsonpath-rfc9535` are
-// evaluated on first use either way. The version and the git commit are written in at build time.
+// an optional external. The code a run may not need (registry, pipeline, vulnerability and
+// attestation code, `yaml`, `jsonpath-rfc9535`) is parsed but evaluated only on first use.
+// CommonJS also loads faster than ES modules: importing a built-in module into an ES module
+// builds a facade that reads each of its exports, and node:http's include undici, loaded lazily.
+// The version and the git commit are written in at build time.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
@@ -44,8 +45,13 @@ const bundledRequire = {
   },
 };
 
-const common = {
+const outdir = `${root}dist/`;
+rmSync(outdir, { recursive: true, force: true });
+await build({
+  entryPoints: [`${root}src/cli/bin.ts`],
+  outfile: `${outdir}reimage.cjs`,
   bundle: true,
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
   external: ['google-auth-library'],
@@ -54,32 +60,7 @@ const common = {
     REIMAGE_VERSION: JSON.stringify(pkg.version),
     REIMAGE_COMMIT: JSON.stringify(gitCommit()),
   },
+  sourcemap: true,
   legalComments: 'none',
   logLevel: 'warning',
-};
-
-const outdir = `${root}dist/`;
-rmSync(outdir, { recursive: true, force: true });
-await build({
-  ...common,
-  entryPoints: { reimage: `${root}src/cli/bin.ts` },
-  outdir,
-  splitting: true,
-  format: 'esm',
-  sourcemap: true,
-  // The bundled CommonJS packages require() Node's built-in modules, which an ES module has no
-  // require() for.
-  banner: { js: "import { createRequire as __reimageCreateRequire } from 'node:module'; const require = __reimageCreateRequire(import.meta.url);" },
-  define: { ...common.define, REIMAGE_SEA: 'false' },
 });
-
-if (process.argv.includes('--sea')) {
-  await build({
-    ...common,
-    entryPoints: [`${root}src/cli/bin.ts`],
-    outfile: `${outdir}sea/reimage.cjs`,
-    format: 'cjs',
-    target: 'node24',
-    define: { ...common.define, REIMAGE_SEA: 'true' },
-  });
-}

@@ -4,10 +4,9 @@
  */
 declare const REIMAGE_VERSION: string | undefined;
 declare const REIMAGE_COMMIT: string | undefined;
-declare const REIMAGE_SEA: boolean | undefined;
 
 /** True inside the single executable (dist/reimage-linux-x64), which has no node_modules beside it. */
-export const isSingleExecutable = typeof REIMAGE_SEA !== 'undefined' && REIMAGE_SEA;
+export const isSingleExecutable = process.getBuiltinModule?.('node:sea')?.isSea() ?? false;
 
 export function versionString(): string {
   const version = typeof REIMAGE_VERSION !== 'undefined' ? REIMAGE_VERSION : '0.0.0-unbuilt';

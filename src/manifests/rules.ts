@@ -3,7 +3,8 @@
  * reimage's `-rules-config`: a YAML list of {kind, apiVersion, imageJSONP}, where kind and
  * apiVersion are (unanchored, RE2) regexps and `kind: Raw` marks rules for `-input yaml`.
  */
-import { readFile } from 'node:fs/promises';
+// Not node:fs/promises: loading it (and the readline code it pulls in) slows every start-up.
+import { readFileSync } from 'node:fs';
 import { UsageError, errorMessage } from '../errors.js';
 import { goRegExp } from '../regexp.js';
 import { jsonPath, yaml } from './lazy-deps.js';
@@ -121,7 +122,7 @@ export async function loadImageRules(file: string | undefined, input: InputMode)
   let text: string | undefined;
   if (file) {
     try {
-      text = await readFile(file, 'utf8');
+      text = readFileSync(file, 'utf8');
     } catch (err) {
       throw new RulesConfigError(`cannot read -rules-config file: ${errorMessage(err)}`);
     }

@@ -1,0 +1,133 @@
+/**
+ * Start-up and exit: how long a small reimage run takes as a whole process, beside `node -e 0` on
+ * the same Node.js in the same run. Commands run in turn, round after round (so drift in the
+ * machine's speed hits them all alike), and each figure is the median over the rounds.
+ *
+ *   - `-list-images` on a 10-document Helm-style stream;
+ *   - a warm run: 10 distinct images, all already copied into the target registry (two local
+ *     registries), so the run only checks them;
+ *   - the same two runs by the single executable (dist/reimage-linux-x64, if built), beside
+ *     `node dist/…` and `node -e 0` on the pinned Node.js 24 it is made from.
+ *
+ *   npm run build && npm run build:sea && node --import tsx bench/startup.ts [rounds]
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, existsSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { gzipSync } from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+import { parseReference } from '../src/reference/reference.js';
+import { RegistryClient } from '../src/registry/index.js';
+import { startRegistry, type TestRegistry } from '../test/harness/registries.js';
+import { manifestStream } from './manifest-stream.js';
+// @ts-expect-error plain JavaScript build script, no types
+import { pinnedNode } from '../scripts/pinned-node.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const ROUNDS = Number(process.argv[2] ?? 15);
+const IMAGES = 10;
+const SEA = `${root}dist/reimage-linux-x64`;
+const BIN = `${root}bin/reimage`;
+
+interface Command { label: string; argv: string[]; stdin: string }
+
+/** Wall time of one whole run, from spawn until its stdout and stderr are closed; fails on a non-zero exit. */
+function timeRun({ argv, stdin }: Command): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const input = openSync(stdin, 'r');
+    const started = process.hrtime.bigint();
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: [input, 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      closeSync(input);
+      if (code === 0) resolve(ms);
+      else reject(new Error(`${argv.join(' ')} exited ${code}: ${stderr}`));
+    });
+  });
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+async function seed(registry: TestRegistry): Promise<string[]> {
+  const client = new RegistryClient({ concurrency: 8 });
+  return Promise.all(Array.from({ length: IMAGES }, async (_, i) => {
+    const ref = `${registry.host}/bench/app-${i}:1.${i}`;
+    const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, seed: randomBytes(8).toString('hex') }));
+    await client.pushImage(parseReference(ref), {
+      manifestMediaType: 'application/vnd.oci.image.manifest.v1+json',
+      config: { mediaType: 'application/vnd.oci.image.config.v1+json', data: config },
+      layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', data: gzipSync(randomBytes(2048)) }],
+    });
+    return ref;
+  }));
+}
+
+const work = mkdtempSync(`${tmpdir()}/reimage-bench-startup-`);
+const [src, dst] = await Promise.all([startRegistry('anonymous'), startRegistry('anonymous')]);
+try {
+  const listInput = `${work}/list.yaml`;
+  writeFileSync(listInput, manifestStream(10));
+  const images = await seed(src);
+  const warmInput = `${work}/warm.yaml`;
+  writeFileSync(warmInput, images.map((image, i) => `apiVersion: v1\nkind: Pod\nmetadata:\n  name: p${i}\nspec:\n  containers:\n    - name: c\n      image: ${image}\n`).join('---\n'));
+  const warmArgs = ['-rename-remote-path', `${dst.host}/imported`];
+  const empty = `${work}/empty`;
+  writeFileSync(empty, '');
+
+  // One group per Node.js: the one running this script, and the pinned 24 the single executable is made from.
+  const node24 = pinnedNode(24) as string;
+  const groups: { node: string; commands: Command[] }[] = [];
+  for (const node of new Set([process.execPath, ...(existsSync(SEA) ? [node24] : [])])) {
+    const commands: Command[] = [
+      { label: 'node -e 0', argv: [node, '-e', '0'], stdin: empty },
+      { label: 'node bin/reimage -list-images', argv: [node, BIN, '-list-images'], stdin: listInput },
+      { label: 'node bin/reimage, warm run', argv: [node, BIN, ...warmArgs], stdin: warmInput },
+    ];
+    if (node === node24 && existsSync(SEA)) {
+      commands.push(
+        { label: 'reimage-linux-x64 -list-images', argv: [SEA, '-list-images'], stdin: listInput },
+        { label: 'reimage-linux-x64, warm run', argv: [SEA, ...warmArgs], stdin: warmInput },
+      );
+    }
+    groups.push({ node, commands });
+  }
+  const all = groups.flatMap((g) => g.commands);
+  // The first warm run copies the images; every later one finds them all present.
+  for (const command of all) await timeRun(command);
+  const times = new Map<Command, number[]>(all.map((c) => [c, []]));
+  for (let round = 0; round < ROUNDS; round++) for (const command of all) times.get(command)!.push(await timeRun(command));
+
+  console.log(`start-up and exit, medians of ${ROUNDS} runs (10-document stream; warm run: ${IMAGES} distinct images, all present, 2 local registries)\n`);
+  for (const { node, commands } of groups) {
+    const version = (await new Promise<string>((resolve) => {
+      const child = spawn(node, ['-v']);
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.on('close', () => resolve(out.trim()));
+    }));
+    const base = median(times.get(commands[0]!)!);
+    console.log(`Node.js ${version}`);
+    for (const command of commands) {
+      const ms = median(times.get(command)!);
+      const vs = command === commands[0] ? '' : `${(ms / base).toFixed(2)}x, +${(ms - base).toFixed(0)} ms`;
+      console.log(`  ${command.label.padEnd(34)} ${ms.toFixed(0).padStart(5)} ms   ${vs}`);
+    }
+    const m = (label: string) => median(times.get(commands.find((c) => c.label === label)!)!);
+    console.log(`  goals: -list-images <= 1.3x node -e 0: ${(m('node bin/reimage -list-images') / base).toFixed(2)}x; warm run <= node -e 0 + 60 ms: +${(m('node bin/reimage, warm run') - base).toFixed(0)} ms`);
+    if (commands.length > 3) {
+      console.log(`  single executable / node bin/reimage: -list-images ${(m('reimage-linux-x64 -list-images') / m('node bin/reimage -list-images')).toFixed(2)}x, warm run ${(m('reimage-linux-x64, warm run') / m('node bin/reimage, warm run')).toFixed(2)}x`);
+      console.log(`  single executable size: ${(statSync(SEA).size / 1e6).toFixed(1)} MB`);
+    }
+    console.log('');
+  }
+} finally {
+  await Promise.all([src.stop(), dst.stop()]);
+  rmSync(work, { recursive: true, force: true });
+}
