@@ -5,10 +5,13 @@
  */
 import { main } from './main.js';
 
-/** Resolves once everything written so far to `stream` has been handed to the OS. */
+/** Resolves once everything written so far to `stream` has been handed to the OS, or it failed. */
 function flushed(stream: NodeJS.WriteStream): Promise<void> {
-  if (stream.destroyed || stream.writableEnded) return Promise.resolve();
-  return new Promise((resolve) => stream.write('', () => resolve()));
+  if (stream.destroyed || stream.writableEnded || stream.writableLength === 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    stream.on('error', () => resolve()); // a reader that has gone away (EPIPE): nothing more to flush
+    stream.write('', () => resolve());
+  });
 }
 
 void main(process.argv.slice(2)).then(async (code) => {

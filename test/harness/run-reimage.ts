@@ -1,8 +1,15 @@
 /** Runs the built CLI (bin/reimage) as a subprocess, the way Helm and shell pipes run it. */
 import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const BIN = fileURLToPath(new URL('../../bin/reimage', import.meta.url));
+/**
+ * The reimage executable under test: bin/reimage, or any other given as REIMAGE_BIN (e.g.
+ * `REIMAGE_BIN=dist/reimage-linux-x64 npm test` runs every CLI and end-to-end test against the
+ * single executable; the Helm plugin's wrapper, which reads the same variable, then runs it too).
+ */
+export const BIN = process.env.REIMAGE_BIN ? resolve(process.env.REIMAGE_BIN) : fileURLToPath(new URL('../../bin/reimage', import.meta.url));
+if (process.env.REIMAGE_BIN) process.env.REIMAGE_BIN = BIN;
 /** The Helm 4 post-renderer plugin's wrapper, as Helm runs it. */
 export const HELM_WRAPPER = fileURLToPath(new URL('../../helm-plugin/reimage-postrenderer.sh', import.meta.url));
 
