@@ -10,7 +10,7 @@
 // builds a facade that reads each of its exports, and node:http's include undici, loaded lazily.
 // The version and the git commit are written in at build time.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -46,11 +46,7 @@ const bundledRequire = {
 };
 
 const outdir = `${root}dist/`;
-// Everything but the single executable, which `npm run build:sea` makes from this build.
-for (const name of existsSync(outdir) ? readdirSync(outdir) : []) {
-  if (name !== 'reimage-linux-x64' && name !== 'sea') rmSync(`${outdir}${name}`, { recursive: true, force: true });
-}
-await build({
+const result = await build({
   entryPoints: [`${root}src/cli/bin.ts`],
   outfile: `${outdir}reimage.cjs`,
   bundle: true,
@@ -69,5 +65,32 @@ await build({
   minifyWhitespace: true,
   minifySyntax: true,
   legalComments: 'none',
+  metafile: true,
+  write: false,
   logLevel: 'warning',
 });
+
+/** The licence of every package bundled in, as their licences ask to be kept with copies. */
+function thirdPartyLicenses() {
+  const packages = new Set();
+  for (const input of Object.keys(result.metafile.inputs)) {
+    const m = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
+    if (m) packages.add(m[1]);
+  }
+  return [...packages].sort().map((name) => {
+    const dir = `${root}node_modules/${name}/`;
+    const { version, license } = JSON.parse(readFileSync(`${dir}package.json`, 'utf8'));
+    const file = readdirSync(dir).find((f) => /^(licen[cs]e|copying)(\.|$)/i.test(f));
+    if (!file) throw new Error(`${name} has no licence file to ship with the bundle`);
+    return `${name}@${version} (${license})\n\n${readFileSync(`${dir}${file}`, 'utf8').trim()}\n`;
+  }).join(`\n${'-'.repeat(72)}\n\n`);
+}
+
+// Each file is written beside its final name and renamed over it, so that a build never leaves a
+// half-written script for a reimage that tests (or a user) start meanwhile.
+mkdirSync(outdir, { recursive: true });
+const outputs = [...result.outputFiles.map((f) => [f.path, f.contents]), [`${outdir}THIRD-PARTY-LICENSES.txt`, thirdPartyLicenses()]];
+for (const [path, contents] of outputs) {
+  writeFileSync(`${path}.partial`, contents);
+  renameSync(`${path}.partial`, path);
+}

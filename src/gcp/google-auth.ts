@@ -1,8 +1,8 @@
 /**
  * google-auth-library (application default credentials) is an optional dependency that is never
- * bundled: the npm package installs it beside reimage, and the single executable looks for it in a
- * node_modules folder beside the executable (or above it, or on NODE_PATH). When it is absent, the
- * error says what to install.
+ * bundled: the npm package installs it beside reimage, and the single executable looks for it in the
+ * node_modules folders beside and above it (for /usr/local/bin/reimage: /usr/local/bin/node_modules,
+ * /usr/local/node_modules, …) and on NODE_PATH. When it is absent, the error says what to install.
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -21,7 +21,7 @@ export async function loadGoogleAuth(): Promise<GoogleAuthModule> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND' && (err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
     const install = isSingleExecutable
-      ? `npm install --prefix ${dirname(process.execPath)} google-auth-library@10`
+      ? `npm install --prefix ${dirname(dirname(process.execPath))} google-auth-library@10`
       : `npm install google-auth-library@10 where reimage is installed (it is an optional dependency)`;
     throw new ReimageError(
       `Google application default credentials need google-auth-library, which is not installed: run \`${install}\`, or pass -gcp-access-token-file`,
