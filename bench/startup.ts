@@ -13,7 +13,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
@@ -32,21 +32,25 @@ const BIN = `${root}bin/reimage`;
 
 interface Command { label: string; argv: string[]; stdin: string }
 
-/** Wall time of one whole run, from spawn until its stdout and stderr are closed; fails on a non-zero exit. */
+/**
+ * Wall time of one whole run, from spawn until it has exited and its output is read, with stdin,
+ * stdout and stderr on pipes as under Helm or in a shell pipe; fails on a non-zero exit.
+ */
 function timeRun({ argv, stdin }: Command): Promise<number> {
+  const input = readFileSync(stdin);
   return new Promise((resolve, reject) => {
-    const input = openSync(stdin, 'r');
     const started = process.hrtime.bigint();
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: [input, 'ignore', 'pipe'] });
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: 'pipe' });
     let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stdout.resume();
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
     child.on('close', (code) => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      closeSync(input);
       if (code === 0) resolve(ms);
       else reject(new Error(`${argv.join(' ')} exited ${code}: ${stderr}`));
     });
+    child.stdin.end(input);
   });
 }
 

@@ -13,7 +13,7 @@ import { type AttestConfig, attestImages } from '../attest/index.js';
 import type { MappingEntry } from '../mappings/format.js';
 import { parseReference } from '../reference/reference.js';
 import { RegistryClient } from '../registry/index.js';
-import { writeAll } from './io.js';
+import { writeStderr, writeStdout } from './io.js';
 import type { PipelineSettings } from './pipeline-settings.js';
 import { formatSummary, progressReporter } from './summary.js';
 import {
@@ -74,7 +74,7 @@ export async function runGate({ job, vulncheck, attest, ignore, log, input, occu
     else await writeVulncheckReport(vulncheck.reportOutput, verdict);
   }
   if (!verdict.passed) {
-    process.stderr.write(vulnReport);
+    writeStderr(vulnReport);
     throw new ReimageError('vulnerability check failed: no manifests were printed and no mappings written');
   }
   if (vulnReport) log.warn(vulnReport.trimEnd());
@@ -98,6 +98,6 @@ export async function runGate({ job, vulncheck, attest, ignore, log, input, occu
       const final = result.finals.get(o.image);
       if (final !== undefined && final !== o.image) o.setImage(final);
     }
-    await writeAll(process.stdout, input.toString());
+    await writeStdout(input.toString());
   }
 }

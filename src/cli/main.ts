@@ -10,7 +10,7 @@ import { createLogger } from '../log.js';
 import { findImages, loadImageRules, parseManifestStream } from '../manifests/index.js';
 import { vulncheckConfigFromFlags } from '../vulncheck/config.js';
 import { formatUsage, parseFlags } from './flags.js';
-import { readAll, writeAll } from './io.js';
+import { readStdin, writeStderr, writeStdout } from './io.js';
 import { formatImageList } from './list-images.js';
 import { FLAGS } from './options.js';
 import { pipelineSettingsFromFlags } from './pipeline-settings.js';
@@ -21,28 +21,28 @@ export async function main(argv: readonly string[]): Promise<number> {
   try {
     const parsed = parseFlags(FLAGS, argv);
     if (parsed.help) {
-      process.stderr.write(`Usage of reimage:\n${formatUsage(FLAGS)}`);
+      writeStderr(`Usage of reimage:\n${formatUsage(FLAGS)}`);
       return 0;
     }
     if (parsed.values.V) {
-      await writeAll(process.stdout, `${versionString()}\n`);
+      await writeStdout(`${versionString()}\n`);
       return 0;
     }
     const settings = settingsFromFlags(parsed);
-    const log = createLogger({ level: settings.debug ? 'debug' : 'info' });
+    const log = createLogger({ level: settings.debug ? 'debug' : 'info', write: writeStderr });
     // Start-up checks (the rename template compiles here), before any input is read.
     const job = pipelineSettingsFromFlags(parsed, log);
     const vulncheck = vulncheckConfigFromFlags(parsed.values, log);
     const attest = attestConfigFromFlags(parsed.values, log);
     const rules = await loadImageRules(settings.rulesConfig, settings.input);
 
-    const input = job.mappingsOnly ? undefined : parseManifestStream(await readAll(process.stdin));
+    const input = job.mappingsOnly ? undefined : parseManifestStream(await readStdin());
     if (input) log.debug(`read ${input.documents.length} documents (${input.text.length} characters)`);
     const occurrences = input ? findImages(input, rules, { ...(settings.ignore && { ignore: settings.ignore }) }) : [];
     if (input) log.debug(`found ${occurrences.length} image occurrences`);
 
     if (settings.listImages) {
-      await writeAll(process.stdout, formatImageList(occurrences, settings.listFormat));
+      await writeStdout(formatImageList(occurrences, settings.listFormat));
       return 0;
     }
 
@@ -51,7 +51,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     await runGate({ job, vulncheck, attest, ignore: settings.ignore, log, input, occurrences });
     return 0;
   } catch (err) {
-    process.stderr.write(`reimage: ${errorMessage(err)}\n`);
+    writeStderr(`reimage: ${errorMessage(err)}\n`);
     return err instanceof ReimageError ? err.exitCode : 1;
   }
 }
