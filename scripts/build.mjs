@@ -45,6 +45,29 @@ const bundledRequire = {
   },
 };
 
+/**
+ * Built-in modules that a run may not need, loaded on first use: node:crypto alone takes longer to
+ * load than all the rest of a `-list-images` run. In the CommonJS output, `import { x } from
+ * 'node:m'` becomes a property read at each use, so a module of getters that require() the real
+ * one on first read makes the import lazy, with no change to the source.
+ */
+const LAZY_BUILTINS = ['child_process', 'crypto', 'fs/promises', 'http', 'https', 'stream', 'stream/promises', 'timers/promises', 'zlib'];
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(b) {
+    const filter = new RegExp(`^node:(${LAZY_BUILTINS.join('|').replaceAll('/', '\\/')})$`);
+    b.onResolve({ filter }, (args) => (args.namespace === 'lazy-builtin' ? { path: args.path, external: true } : { path: args.path, namespace: 'lazy-builtin' }));
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, async (args) => {
+      const names = Object.keys(await import(args.path)).filter((n) => n !== 'default');
+      return {
+        contents: `let m;\nconst load = () => (m ??= require(${JSON.stringify(args.path)}));\n` +
+          names.map((n) => `Object.defineProperty(exports, ${JSON.stringify(n)}, { enumerable: true, get: () => load()[${JSON.stringify(n)}] });`).join('\n'),
+        loader: 'js',
+      };
+    });
+  },
+};
+
 const outdir = `${root}dist/`;
 const result = await build({
   entryPoints: [`${root}src/cli/bin.ts`],
@@ -54,7 +77,7 @@ const result = await build({
   platform: 'node',
   target: 'node20',
   external: ['google-auth-library'],
-  plugins: [bundledRequire],
+  plugins: [bundledRequire, lazyBuiltins],
   define: {
     REIMAGE_VERSION: JSON.stringify(pkg.version),
     REIMAGE_COMMIT: JSON.stringify(gitCommit()),

@@ -4,8 +4,7 @@
  * ECDSA signatures are ASN.1 DER, as Cloud KMS returns them; RSA-PSS uses a salt as long as the
  * digest, as Cloud KMS does.
  */
-import type { KeyObject } from 'node:crypto';
-import { nodeCrypto } from '../node-crypto.js';
+import { type KeyObject, constants, sign, verify } from 'node:crypto';
 
 type DigestName = 'sha256' | 'sha384' | 'sha512';
 
@@ -70,20 +69,20 @@ export function describeKey(key: KeyObject): string {
 
 function keyOptions(key: KeyObject, algorithm: SignatureAlgorithm, saltLength: number) {
   return algorithm.key.type === 'rsa' && algorithm.key.padding === 'pss'
-    ? { key, padding: nodeCrypto().constants.RSA_PKCS1_PSS_PADDING, saltLength }
+    ? { key, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength }
     : { key, dsaEncoding: 'der' as const };
 }
 
 const DIGEST_LENGTH: Readonly<Record<DigestName, number>> = { sha256: 32, sha384: 48, sha512: 64 };
 
 export function signPayload(privateKey: KeyObject, algorithm: SignatureAlgorithm, payload: Buffer): Buffer {
-  return nodeCrypto().sign(algorithm.hash, payload, keyOptions(privateKey, algorithm, DIGEST_LENGTH[algorithm.hash]));
+  return sign(algorithm.hash, payload, keyOptions(privateKey, algorithm, DIGEST_LENGTH[algorithm.hash]));
 }
 
 /** Does signature verify over payload? A PSS salt length is read from the signature itself. */
 export function verifyPayload(publicKey: KeyObject, algorithm: SignatureAlgorithm, payload: Buffer, signature: Buffer): boolean {
   try {
-    return nodeCrypto().verify(algorithm.hash, payload, keyOptions(publicKey, algorithm, nodeCrypto().constants.RSA_PSS_SALTLEN_AUTO), signature);
+    return verify(algorithm.hash, payload, keyOptions(publicKey, algorithm, constants.RSA_PSS_SALTLEN_AUTO), signature);
   } catch {
     return false; // malformed signature or key
   }

@@ -2,10 +2,9 @@
  * Attestation settings from the command-line flags, validated up front so that a bad flag fails
  * with exit 2 before any image is touched.
  */
-import type { KeyObject } from 'node:crypto';
+import { type KeyObject, createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { UsageError, errorMessage, invalidFlagValue } from '../errors.js';
-import { nodeCrypto } from '../node-crypto.js';
 import { type AccessTokenSource, accessTokenSource } from '../gcp/access-token.js';
 import type { Logger } from '../log.js';
 import type { RetryPolicy } from '../retry.js';
@@ -104,7 +103,7 @@ function readPrivateKey(path: string): KeyObject {
   }
   let key: KeyObject;
   try {
-    key = nodeCrypto().createPrivateKey({ key: pem, format: 'pem' });
+    key = createPrivateKey({ key: pem, format: 'pem' });
   } catch (err) {
     throw new UsageError(`-attestation-key ${path} is not a usable PEM private key: ${errorMessage(err)}`);
   }

@@ -3,8 +3,7 @@
  * Either a token file (CI that already has one, and tests) or application default credentials
  * from google-auth-library, which is loaded only when a Google feature actually runs.
  */
-// Not node:fs/promises: loading it (and the readline code it pulls in) slows every start-up.
-import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { ReimageError, errorMessage } from '../errors.js';
 import { loadGoogleAuth } from './google-auth.js';
 
@@ -21,7 +20,7 @@ function tokenFileSource(path: string): AccessTokenSource {
     async token() {
       let text: string;
       try {
-        text = readFileSync(path, 'utf8');
+        text = await readFile(path, 'utf8');
       } catch (err) {
         throw new ReimageError(`cannot read GCP access token file ${path}: ${errorMessage(err)}`);
       }

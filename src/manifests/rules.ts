@@ -3,8 +3,7 @@
  * reimage's `-rules-config`: a YAML list of {kind, apiVersion, imageJSONP}, where kind and
  * apiVersion are (unanchored, RE2) regexps and `kind: Raw` marks rules for `-input yaml`.
  */
-// Not node:fs/promises: loading it (and the readline code it pulls in) slows every start-up.
-import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { UsageError, errorMessage } from '../errors.js';
 import { goRegExp } from '../regexp.js';
 import { jsonPath, yaml } from './lazy-deps.js';
@@ -122,7 +121,7 @@ export async function loadImageRules(file: string | undefined, input: InputMode)
   let text: string | undefined;
   if (file) {
     try {
-      text = readFileSync(file, 'utf8');
+      text = await readFile(file, 'utf8');
     } catch (err) {
       throw new RulesConfigError(`cannot read -rules-config file: ${errorMessage(err)}`);
     }
