@@ -12,8 +12,8 @@ import { ReimageError } from '../errors.js';
 
 const errorCode = (err: unknown) => (err as NodeJS.ErrnoException).code;
 
-/** Streams that took over from the descriptors; bin.ts waits for them before exiting. */
-const streamsInUse = new Set<Writable>();
+/** Streams that took over from descriptors 1 and 2 (and keep them, so output stays in order); bin.ts waits for them before exiting. */
+const streamsInUse = new Map<1 | 2, Writable>();
 
 /** All of stdin, as text. */
 export async function readStdin(): Promise<string> {
@@ -31,6 +31,8 @@ export async function readStdin(): Promise<string> {
 /** Writes all of `text` to descriptor `fd` (1 or 2); whatever the descriptor does not take now goes through its stream. */
 function writeOut(fd: 1 | 2, text: string): Promise<void> {
   let data = Buffer.from(text);
+  const inUse = streamsInUse.get(fd);
+  if (inUse) return writeAll(inUse, data);
   try {
     while (data.length > 0) data = data.subarray(writeSync(fd, data));
     return Promise.resolve();
@@ -38,7 +40,7 @@ function writeOut(fd: 1 | 2, text: string): Promise<void> {
     if (errorCode(err) === 'EPIPE') return Promise.resolve();
     if (errorCode(err) !== 'EAGAIN') return Promise.reject(new ReimageError(`cannot write the output: ${(err as Error).message}`));
     const stream = fd === 1 ? process.stdout : process.stderr;
-    streamsInUse.add(stream);
+    streamsInUse.set(fd, stream);
     return writeAll(stream, data);
   }
 }
@@ -53,7 +55,7 @@ export function writeStderr(text: string): void {
 
 /** Resolves when whatever went through a stream (see writeOut) is flushed, so the process may exit. */
 export function outputFlushed(): Promise<void> {
-  return Promise.all([...streamsInUse].map((stream) => new Promise<void>((resolve) => {
+  return Promise.all([...streamsInUse.values()].map((stream) => new Promise<void>((resolve) => {
     if (stream.destroyed || stream.writableEnded || stream.writableLength === 0) return resolve();
     stream.on('error', () => resolve()); // a reader that has gone away (EPIPE): nothing more to flush
     stream.write('', () => resolve());
