@@ -1,7 +1,8 @@
 /**
  * The README's Install section, run as written: every line of its `sh` blocks, in order, in one
  * bash session started in the checkout, with HOME, npm's global prefix and PATH pointing into a
- * temporary directory (npm's cache stays the usual one). Then the npm package (installed globally
+ * temporary directory (npm's cache stays the usual one; `helm` is the real Helm 4 of
+ * test/harness/helm.ts). Then the npm package (installed globally
  * there, and through npx) and the single executable each show their version, list images and copy
  * an image between two local registries, and the Helm plugin's wrapper from the npm package runs
  * either one, as Helm 4 runs it.
@@ -11,11 +12,12 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { HELM4 } from './harness/helm.js';
 import { buildTestLayout, inspectRaw, pushTestImage } from './harness/images.js';
 import { startRegistries, type TestRegistry } from './harness/registries.js';
 import { BIN, HELM_WRAPPER, run, type RunResult } from './harness/run-reimage.js';
@@ -34,14 +36,6 @@ function installCommands(): string[] {
     .filter((line) => line !== '');
 }
 
-/** Helm 4 on PATH, if there is one: the README's `helm plugin install` line needs it. */
-function helm4(): boolean {
-  try {
-    return /^v4\./.test(execFileSync('helm', ['version', '--short'], { encoding: 'utf8' }));
-  } catch {
-    return false;
-  }
-}
 
 const podStream = (image: string) => `apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n    - name: web\n      image: ${image}\n`;
 
@@ -54,7 +48,6 @@ describe('the README Install section', { timeout: 300_000 }, () => {
   /** What each README line printed on stdout. */
   const outputs = new Map<string, string>();
   const tarball = join(root, `reimage-${pkg.version}.tgz`);
-  const withHelm = helm4();
 
   before(async () => {
     home = mkdtempSync(join(tmpdir(), 'reimage-install-'));
@@ -67,13 +60,16 @@ describe('the README Install section', { timeout: 300_000 }, () => {
       npm_config_update_notifier: 'false',
       npm_config_fund: 'false',
       npm_config_audit: 'false',
-      PATH: `${join(home, 'prefix', 'bin')}:${process.env.PATH}`,
+      // `helm` is the real Helm 4 the pretest step installed (test/harness/helm.ts).
+      PATH: `${join(home, 'prefix', 'bin')}:${join(home, 'tools')}:${process.env.PATH}`,
       REIMAGE_BIN: '', // the wrapper is tested below with and without it
       HELM_DATA_HOME: join(home, 'helm-data'),
       HELM_CONFIG_HOME: join(home, 'helm-config'),
       HELM_CACHE_HOME: join(home, 'helm-cache'),
     };
-    const lines = installCommands().filter((line) => withHelm || !line.startsWith('helm '));
+    mkdirSync(join(home, 'tools'));
+    symlinkSync(HELM4, join(home, 'tools', 'helm'));
+    const lines = installCommands();
     // One bash session, so that `export` lines hold for the lines after them; markers split the output by line.
     const script = lines.map((line, i) => `printf '\\n@@ %d\\n' ${i}; ${line}\nrc=$?; [ $rc = 0 ] || printf '\\n@@ failed: %s (exit %d)\\n' ${JSON.stringify(line)} $rc >&2`).join('\n');
     const r = await run('bash', ['-c', `cd ${JSON.stringify(root)} || exit 1\n${script}`], env);
@@ -96,7 +92,6 @@ describe('the README Install section', { timeout: 300_000 }, () => {
     const { stderr, code } = transcript[0]!;
     assert.equal(code, 0, stderr);
     assert.doesNotMatch(stderr, /@@ failed/, stderr);
-    if (!withHelm) process.stderr.write('# no Helm 4 on PATH: the README\'s `helm plugin install` line was not run\n');
   });
 
   it('the version lines name the version and the commit', () => {
@@ -132,6 +127,12 @@ describe('the README Install section', { timeout: 300_000 }, () => {
       assert.equal(await inspectRaw(image, registries.anonymous), await inspectRaw(source, registries.anonymous));
     });
   }
+
+  it('Helm 4 has the plugin from the npm package', async () => {
+    const r = await run(HELM4, ['plugin', 'list'], env);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^reimage\s/m);
+  });
 
   it('the Helm plugin in the npm package runs reimage from PATH, or $REIMAGE_BIN', async () => {
     const wrapper = join(home, 'prefix', 'lib', 'node_modules', 'reimage', 'helm-plugin', 'reimage-postrenderer.sh');
