@@ -2,13 +2,13 @@
  * The README's Install section, run as written: every line of its `sh` blocks, in order, in one
  * bash session started in the checkout, with HOME, npm's global prefix and PATH pointing into a
  * temporary directory (npm's cache stays the usual one; `helm` is the real Helm 4 of
- * test/harness/helm.ts). Then the npm package (installed globally
- * there, and through npx) and the single executable each show their version, list images and copy
- * an image between two local registries, and the Helm plugin's wrapper from the npm package runs
- * either one, as Helm 4 runs it.
+ * test/harness/helm.ts). Then the npm package (installed globally there, and through npx) and the
+ * single executable each show their version, list images and copy an image between two local
+ * registries, and the Helm plugin's wrapper from the npm package runs either one.
  *
  * dist/ is already built (the pretest step), so the sandbox sets npm's ignore-scripts: `npm pack`
- * then packs that build instead of building again under the feet of the tests running meanwhile.
+ * then packs that build instead of running `prepare`. (`npm run build:sea` does build again; the
+ * build replaces each file atomically, so the tests running meanwhile are not disturbed.)
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
