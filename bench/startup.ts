@@ -9,7 +9,7 @@
  *   - the same two runs by the single executable (dist/reimage-linux-x64, if built), beside
  *     `node dist/…` and `node -e 0` on the pinned Node.js 24 it is made from.
  *
- *   npm run build && npm run build:sea && node --import tsx bench/startup.ts [rounds]
+ *   npm run build:sea && node --import tsx bench/startup.ts [rounds]
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
