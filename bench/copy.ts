@@ -1,97 +1,134 @@
 /**
- * Copy benchmark: 20 multi-arch images (2 platforms × 4 layers, ~3 MB each) between two local
- * registries, by reimage's client and by `skopeo copy --all`, cold and again when all is present.
- * HTTP requests are counted by counting proxies in front of the registries, so both tools are
- * measured the same way.
+ * Copy benchmark, reimage beside skopeo in the same run, on two corpora pushed into a local
+ * registry (bench/corpus.ts):
+ *   distinct: 20 multi-arch images (2 platforms × 4 layers of 384 KiB), nothing shared;
+ *   shared:   20 images over 3 base-layer sets (3 × 1 MiB each) plus a 256 KiB layer of their own.
+ * reimage runs as users run it, the built CLI with -mappings-only over a mappings file naming
+ * every image; skopeo runs `skopeo copy --all`, 4 processes at a time. Each round copies into
+ * fresh, empty target registries (so neither tool's caches help), alternating which tool goes
+ * first; medians over the rounds. Then the same with a busy-loop process keeping one core busy.
+ * One more round through counting proxies gives requests and bytes uploaded.
  *
- *   node --import tsx bench/copy.ts
+ *   npm run build && node --import tsx bench/copy.ts [rounds] [concurrency]
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { parseReference } from '../src/reference/reference.js';
-import { RegistryClient } from '../src/registry/index.js';
-import { addImage, addIndex, buildTestLayout, pushTestImage } from '../test/harness/images.js';
-import { startProxy, type CountingProxy } from '../test/harness/proxy.js';
+import { startProxy } from '../test/harness/proxy.js';
 import { startRegistry, type TestRegistry } from '../test/harness/registries.js';
+import { pushDistinctCorpus, pushSharedCorpus, type Corpus } from './corpus.js';
 
-const IMAGES = 20;
-const LAYERS = 4;
-const LAYER_BYTES = 384 << 10;
-const PARALLEL = 4;
+const ROUNDS = Number(process.argv[2] ?? 3);
+const CONCURRENCY = process.argv[3];
+const SKOPEO_PARALLEL = 4;
+const root = fileURLToPath(new URL('..', import.meta.url));
 const run = promisify(execFile);
+const work = await mkdtemp(path.join(tmpdir(), 'reimage-bench-copy-'));
 
-interface Measurement { seconds: number; requests: Record<string, number> }
+/** reimage -mappings-only over a mappings file mapping every image of `corpus` at `src` to `dst`. */
+async function reimageCopy(corpus: Corpus, src: string, dst: string): Promise<void> {
+  const mappings = Object.fromEntries([...corpus.images].map(([repo, digest]) => [`${src}/${repo}:v1`, { tag: `${dst}/${repo}:v1`, digest }]));
+  const file = path.join(work, `mappings-${dst.replace(/\W/g, '_')}.json`);
+  await writeFile(file, JSON.stringify(mappings));
+  const args = ['-mappings-only', '-static-json-mappings-file', file, '-verify-static-json-mappings=false', ...(CONCURRENCY ? ['-registry-concurrency', CONCURRENCY] : [])];
+  await run(process.execPath, [`${root}bin/reimage`, ...args], { maxBuffer: 16 << 20 });
+}
 
-async function inParallel<T>(items: readonly T[], limit: number, task: (item: T) => Promise<unknown>): Promise<void> {
-  const queue = [...items];
-  await Promise.all(Array.from({ length: limit }, async () => {
-    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await task(item);
+async function skopeoCopy(corpus: Corpus, src: string, dst: string): Promise<void> {
+  const queue = [...corpus.images];
+  await Promise.all(Array.from({ length: SKOPEO_PARALLEL }, async () => {
+    for (let item = queue.shift(); item; item = queue.shift()) {
+      const [repo, digest] = item;
+      await run('skopeo', ['copy', '-q', '--all', '--src-tls-verify=false', '--dest-tls-verify=false', `docker://${src}/${repo}@${digest}`, `docker://${dst}/${repo}:v1`]);
+    }
   }));
 }
 
-async function measure(proxies: CountingProxy[], work: () => Promise<unknown>): Promise<Measurement> {
-  for (const p of proxies) p.reset();
-  const start = process.hrtime.bigint();
-  await work();
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  const requests: Record<string, number> = {};
-  for (const p of proxies) for (const [m, n] of Object.entries(p.requests)) requests[m] = (requests[m] ?? 0) + n;
-  return { seconds, requests };
+type Tool = 'reimage' | 'skopeo';
+const copiers: Record<Tool, typeof reimageCopy> = { reimage: reimageCopy, skopeo: skopeoCopy };
+
+async function timed(task: () => Promise<void>): Promise<number> {
+  const start = performance.now();
+  await task();
+  return (performance.now() - start) / 1000;
 }
 
-const total = (m: Measurement) => Object.values(m.requests).reduce((a, b) => a + b, 0);
-const fmt = (m: Measurement) => `${m.seconds.toFixed(2).padStart(6)} s  ${String(total(m)).padStart(5)} requests  ${JSON.stringify(Object.fromEntries(Object.entries(m.requests).sort()))}`;
+const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-// The source, reimage's target and skopeo's target.
-const registries = await Promise.all([1, 2, 3].map(() => startRegistry('anonymous')));
-const [src, ours, theirs] = registries as [TestRegistry, TestRegistry, TestRegistry];
-const layout = await buildTestLayout();
-const proxies: CountingProxy[] = [];
-try {
-  process.stderr.write(`building ${IMAGES} images (${LAYERS} layers × 2 platforms, ${LAYER_BYTES >> 10} KiB per layer)…\n`);
-  const names = Array.from({ length: IMAGES }, (_, i) => `app${i}`);
-  for (const name of names) {
-    await addImage(layout, `${name}-amd64`, { arch: 'amd64', layers: Array(LAYERS).fill(LAYER_BYTES) });
-    await addImage(layout, `${name}-arm64`, { arch: 'arm64', layers: Array(LAYERS).fill(LAYER_BYTES) });
-    await addIndex(layout, name, [`${name}-amd64`, `${name}-arm64`]);
-  }
-  const digests = new Map<string, string>();
-  await inParallel(names, PARALLEL, async (name) => digests.set(name, await pushTestImage(layout, 'oci-index', `${src.host}/bench/${name}:v1`, undefined, name)));
-
-  for (const reg of [src, ours, theirs]) proxies.push(await startProxy(reg.host));
-  const [srcP, oursP, theirsP] = proxies as [CountingProxy, CountingProxy, CountingProxy];
-
-  const reimageCopy = () => {
-    const client = new RegistryClient({ concurrency: PARALLEL });
-    return Promise.all(names.map((name) => client.copy(parseReference(`${srcP.host}/bench/${name}@${digests.get(name)}`), parseReference(`${oursP.host}/bench/${name}:v1`))));
-  };
-  const skopeoCopy = () => inParallel(names, PARALLEL, (name) => run('skopeo', ['copy', '-q', '--all', '--src-tls-verify=false', '--dest-tls-verify=false',
-    `docker://${srcP.host}/bench/${name}@${digests.get(name)}`, `docker://${theirsP.host}/bench/${name}:v1`]));
-
-  const results = {
-    reimageCold: await measure([srcP, oursP], reimageCopy),
-    reimageAgain: await measure([srcP, oursP], reimageCopy),
-    skopeoCold: await measure([srcP, theirsP], skopeoCopy),
-    skopeoAgain: await measure([srcP, theirsP], skopeoCopy),
-  };
-  // Both targets must now hold exactly the source digests.
-  const check = new RegistryClient();
-  for (const name of names) {
-    for (const host of [ours.host, theirs.host]) {
-      const got = await check.resolve(parseReference(`${host}/bench/${name}:v1`));
-      if (got?.digest !== digests.get(name)) throw new Error(`${host}/bench/${name}:v1 is ${got?.digest}, want ${digests.get(name)}`);
+/** Rounds of cold copies (and a re-copy) into fresh registries; medians in seconds. */
+async function rounds(corpus: Corpus, src: string) {
+  const times: Record<`${Tool} ${'cold' | 'again'}`, number[]> = { 'reimage cold': [], 'skopeo cold': [], 'reimage again': [], 'skopeo again': [] };
+  for (let r = 0; r < ROUNDS; r++) {
+    const order: Tool[] = r % 2 === 0 ? ['reimage', 'skopeo'] : ['skopeo', 'reimage'];
+    for (const tool of order) {
+      const dst = await startRegistry('anonymous');
+      try {
+        times[`${tool} cold`].push(await timed(() => copiers[tool](corpus, src, dst.host)));
+        times[`${tool} again`].push(await timed(() => copiers[tool](corpus, src, dst.host)));
+      } finally {
+        await dst.stop();
+      }
     }
   }
-  const ratio = (a: number, b: number) => (a / b).toFixed(2);
-  console.log(`copy of ${IMAGES} multi-arch images (${LAYERS} layers × 2 platforms, ${LAYER_BYTES >> 10} KiB layers), ${PARALLEL} at a time`);
-  console.log(`reimage cold     ${fmt(results.reimageCold)}`);
-  console.log(`skopeo  cold     ${fmt(results.skopeoCold)}`);
-  console.log(`reimage re-copy  ${fmt(results.reimageAgain)}  (${(total(results.reimageAgain) / IMAGES).toFixed(2)} requests per image)`);
-  console.log(`skopeo  re-copy  ${fmt(results.skopeoAgain)}  (${(total(results.skopeoAgain) / IMAGES).toFixed(2)} requests per image)`);
-  console.log(`cold:    skopeo/reimage time ${ratio(results.skopeoCold.seconds, results.reimageCold.seconds)}×, requests ${ratio(total(results.skopeoCold), total(results.reimageCold))}×`);
-  console.log(`re-copy: skopeo/reimage time ${ratio(results.skopeoAgain.seconds, results.reimageAgain.seconds)}×, requests ${ratio(total(results.skopeoAgain), total(results.reimageAgain))}×`);
+  return Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)])) as Record<keyof typeof times, number>;
+}
+
+/** One cold copy per tool through counting proxies: requests and bytes uploaded. */
+async function counted(corpus: Corpus, src: TestRegistry) {
+  const out: Partial<Record<Tool, { requests: number; byMethod: Record<string, number>; uploaded: number }>> = {};
+  for (const tool of ['reimage', 'skopeo'] as const) {
+    const dst = await startRegistry('anonymous');
+    const [srcP, dstP] = await Promise.all([startProxy(src.host), startProxy(dst.host)]);
+    try {
+      await copiers[tool](corpus, srcP.host, dstP.host);
+      const byMethod: Record<string, number> = {};
+      for (const p of [srcP, dstP]) for (const [m, n] of Object.entries(p.requests)) byMethod[m] = (byMethod[m] ?? 0) + n;
+      out[tool] = { requests: Object.values(byMethod).reduce((a, b) => a + b, 0), byMethod, uploaded: dstP.bytesReceived };
+    } finally {
+      await Promise.all([srcP.stop(), dstP.stop()]);
+      await dst.stop();
+    }
+  }
+  return out as Record<Tool, { requests: number; byMethod: Record<string, number>; uploaded: number }>;
+}
+
+/** A process spinning on one core for the duration of `task`. */
+async function withBusyCore<T>(task: () => Promise<T>): Promise<T> {
+  const busy = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
+  try {
+    return await task();
+  } finally {
+    busy.kill('SIGKILL');
+  }
+}
+
+const mib = (n: number) => `${(n / (1 << 20)).toFixed(1)} MiB`;
+const src = await startRegistry('anonymous');
+try {
+  process.stderr.write('pushing the corpora…\n');
+  const corpora: [string, Corpus][] = [
+    ['distinct', await pushDistinctCorpus(src.host, { count: 20, layers: 4, layerBytes: 384 << 10 })],
+    ['shared', await pushSharedCorpus(src.host, { count: 20, bases: 3, baseLayers: 3, baseBytes: 1 << 20, ownBytes: 256 << 10 })],
+  ];
+  console.log(`copy benchmark: ${ROUNDS} rounds, medians; reimage -registry-concurrency ${CONCURRENCY ?? 'default'}, skopeo ${SKOPEO_PARALLEL} processes at a time\n`);
+  console.log('corpus    load   reimage cold  skopeo cold  reimage/skopeo   reimage again  skopeo again');
+  for (const [name, corpus] of corpora) {
+    for (const load of ['idle', 'busy'] as const) {
+      const m = load === 'idle' ? await rounds(corpus, src.host) : await withBusyCore(() => rounds(corpus, src.host));
+      console.log(`${name.padEnd(9)} ${load.padEnd(5)} ${m['reimage cold'].toFixed(2).padStart(10)} s ${m['skopeo cold'].toFixed(2).padStart(10)} s ${(m['reimage cold'] / m['skopeo cold']).toFixed(2).padStart(13)}× ${m['reimage again'].toFixed(2).padStart(12)} s ${m['skopeo again'].toFixed(2).padStart(11)} s`);
+    }
+  }
+  console.log('\ncorpus    tool     requests  uploaded     unique bytes  requests by method');
+  for (const [name, corpus] of corpora) {
+    const c = await counted(corpus, src);
+    for (const tool of ['reimage', 'skopeo'] as const) {
+      console.log(`${name.padEnd(9)} ${tool.padEnd(8)} ${String(c[tool].requests).padStart(8)}  ${mib(c[tool].uploaded).padStart(9)}  ${mib(corpus.uniqueBytes).padStart(9)}     ${JSON.stringify(Object.fromEntries(Object.entries(c[tool].byMethod).sort()))}`);
+    }
+  }
 } finally {
-  for (const p of proxies) await p.stop();
-  for (const r of registries) await r.stop();
-  await layout.remove();
+  await src.stop();
+  await rm(work, { recursive: true, force: true });
 }

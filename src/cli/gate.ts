@@ -7,7 +7,7 @@ import { ReimageError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ImageOccurrence, ManifestStream } from '../manifests/index.js';
 import { checkMappingImageTarget, loadStaticMappings, verifyStaticMappings, writeMappings } from '../mappings/registry-io.js';
-import type { StaticMappings } from '../mappings/static.js';
+import { StaticMappings } from '../mappings/static.js';
 import { type ImageSite, Pipeline, ResolveOnce } from '../pipeline/pipeline.js';
 import { type AttestConfig, attestImages } from '../attest/index.js';
 import { EMPTY_VULNCHECK_RESULT, type MappingEntry } from '../mappings/format.js';
@@ -16,6 +16,7 @@ import { RegistryClient } from '../registry/index.js';
 import { writeStderr, writeStdout } from './io.js';
 import type { PipelineSettings } from './pipeline-settings.js';
 import { formatSummary, progressReporter } from './summary.js';
+import { describeShard, inShard, type Shard } from './shard.js';
 import {
   checkImages, finalDigestRef, formatVulncheckReport, mappingVulncheckResult, reportTemplateData, uncopiedSources, writeVulncheckReport,
   type VulncheckConfig, type VulncheckVerdict,
@@ -28,6 +29,8 @@ export interface GateJob {
   readonly vulncheck: VulncheckConfig;
   readonly attest: AttestConfig | undefined;
   readonly ignore: RegExp | undefined;
+  /** -shard: only this shard's images of the static mappings. */
+  readonly shard: Shard | undefined;
   readonly log: Logger;
   /** The stream read from stdin; undefined with -mappings-only. */
   readonly input: ManifestStream | undefined;
@@ -55,11 +58,19 @@ async function writeReport(
   else await writeVulncheckReport(file, verdict);
 }
 
-export async function runGate({ job, vulncheck, attest, ignore, log, input, occurrences, beforeOutput }: GateJob): Promise<void> {
+/** The entries of one shard: the others are verified, copied and recorded by the other shards. */
+function shardMappings(mappings: StaticMappings, shard: Shard, log: Logger): StaticMappings {
+  const entries = new Map([...mappings.entries].filter(([key]) => inShard(parseReference(key), shard)));
+  log.info(`${describeShard(shard)}: ${entries.size} of ${mappings.entries.size} static mappings`);
+  return new StaticMappings(entries, `${mappings.source}, ${describeShard(shard)}`);
+}
+
+export async function runGate({ job, vulncheck, attest, ignore, shard, log, input, occurrences, beforeOutput }: GateJob): Promise<void> {
   const started = Date.now();
   const client = new RegistryClient({ ...job.registry, logger: log });
   const registry = new ResolveOnce(client);
-  const staticMappings = job.staticMappings && await loadStaticMappings(job.staticMappings, client);
+  const loaded = job.staticMappings && await loadStaticMappings(job.staticMappings, client);
+  const staticMappings = loaded && shard ? shardMappings(loaded, shard, log) : loaded;
   if (staticMappings && job.verifyStaticMappings) await verifyStaticMappings(staticMappings, registry);
   if (job.writeMappingsImage) await checkMappingImageTarget(job.writeMappingsImage, client, job.clobber);
 

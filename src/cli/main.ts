@@ -17,6 +17,7 @@ import { FLAGS } from './options.js';
 import { MAX_TIMER_MS, pipelineSettingsFromFlags } from './pipeline-settings.js';
 import { armRunDeadline } from './run-deadline.js';
 import { settingsFromFlags } from './settings.js';
+import { describeShard, inShard, type Shard } from './shard.js';
 import { versionString } from './version.js';
 
 function runTimeout(ms: number): number {
@@ -25,6 +26,8 @@ function runTimeout(ms: number): number {
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
+  // A failing shard says which one it is: its report is one of COUNT in a Job's logs.
+  let shard: Shard | undefined;
   try {
     const parsed = parseFlags(FLAGS, argv);
     if (parsed.help) {
@@ -36,6 +39,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     const settings = settingsFromFlags(parsed);
+    shard = settings.shard;
     const deadline = armRunDeadline(runTimeout(parsed.values.timeout), (message) => {
       writeStderr(`reimage: ${message}\n`);
       process.exit(1);
@@ -54,16 +58,17 @@ export async function main(argv: readonly string[]): Promise<number> {
 
     if (settings.listImages) {
       deadline.disarm();
-      await writeStdout(formatImageList(occurrences, settings.listFormat));
+      const listed = shard ? occurrences.filter((o) => inShard(o.reference, shard!)) : occurrences;
+      await writeStdout(formatImageList(listed, settings.listFormat));
       return 0;
     }
 
     // Loaded on this path only (see gate.ts).
     const { runGate } = await import('./gate.js');
-    await runGate({ job, vulncheck, attest, ignore: settings.ignore, log, input, occurrences, beforeOutput: deadline.disarm });
+    await runGate({ job, vulncheck, attest, ignore: settings.ignore, shard, log, input, occurrences, beforeOutput: deadline.disarm });
     return 0;
   } catch (err) {
-    writeStderr(`reimage: ${redact(errorMessage(err))}\n`);
+    writeStderr(`reimage: ${shard ? `${describeShard(shard)}: ` : ''}${redact(errorMessage(err))}\n`);
     return err instanceof ReimageError ? err.exitCode : 1;
   }
 }

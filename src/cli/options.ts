@@ -58,6 +58,7 @@ export const FLAGS = {
   'static-json-mappings-img': s('take all mappings from this mappings image', '', 'image'),
   'verify-static-json-mappings': b('when loading static mappings, verify each target still has its recorded digest', true),
   'mappings-only': b('read no YAML: copy, check and attest every image in the static mappings'),
+  shard: s('(new) with -mappings-only or -list-images, handle only the images of shard INDEX of COUNT; /COUNT takes INDEX from $JOB_COMPLETION_INDEX', '', 'INDEX/COUNT'),
 
   // Vulnerability checks
   'vulncheck-max-cvss': { kind: 'float', usage: 'maximum CVSS score allowed; 0 disables checking, 11 records without failing', default: 0 },

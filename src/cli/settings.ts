@@ -5,6 +5,7 @@ import { goRegExp } from '../regexp.js';
 import type { ParsedFlags } from './flags.js';
 import type { ListFormat } from './list-images.js';
 import type { FLAGS } from './options.js';
+import { parseShard, type Shard } from './shard.js';
 
 export interface FindSettings {
   readonly debug: boolean;
@@ -13,6 +14,7 @@ export interface FindSettings {
   readonly ignore: RegExp | undefined;
   readonly listImages: boolean;
   readonly listFormat: ListFormat;
+  readonly shard: Shard | undefined;
 }
 
 function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
@@ -25,6 +27,14 @@ export function settingsFromFlags(parsed: ParsedFlags<typeof FLAGS>): FindSettin
   if (parsed.rest.length > 0) {
     throw new UsageError(`unexpected argument ${JSON.stringify(parsed.rest[0])}: reimage reads manifests from standard input`);
   }
+  const shard = v.shard ? parseShard(v.shard) : undefined;
+  if (shard && !v['mappings-only'] && !v['list-images']) {
+    // A shard of a manifest stream would print manifests with only some images rewritten.
+    throw new UsageError('-shard needs -mappings-only or -list-images');
+  }
+  if (shard && v['write-json-mappings-img'] && !v['list-images']) {
+    throw new UsageError('-shard and -write-json-mappings-img cannot be combined: every shard would overwrite the mappings image with its own part');
+  }
   return {
     debug: v.debug,
     input: oneOf('input', v.input, ['k8s', 'yaml'] as const),
@@ -32,5 +42,6 @@ export function settingsFromFlags(parsed: ParsedFlags<typeof FLAGS>): FindSettin
     ignore: v.ignore ? goRegExp(v.ignore, 'flag -ignore') : undefined,
     listImages: v['list-images'],
     listFormat: oneOf('output', v.output, ['table', 'json'] as const),
+    shard,
   };
 }

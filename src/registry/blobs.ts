@@ -7,6 +7,7 @@ import { readCapped } from '../bounded-read.js';
 import { AuthorizationRenewedError, DigestMismatchError, RegistryError, UnsupportedImageError } from './errors.js';
 import { digestAlgorithm, digestOf, hasher } from './digest.js';
 import { describe, type Repository } from './repository.js';
+import { discardBody } from './discard.js';
 import { registryError, type RegistrySession } from './session.js';
 import { isTransient } from './transport.js';
 
@@ -30,11 +31,11 @@ export async function startUpload(session: RegistrySession, repo: Repository, sc
   const ctx = { registry: repo.registry, repository: repo.path, operation: mountFrom ? `mount blob ${mountFrom.digest} from ${mountFrom.from.path} into` : 'start a blob upload to' };
   const res = await session.request(repo.registry, scopes, { method: 'POST', target: `/v2/${repo.path}/blobs/uploads/${query}`, headers: { 'content-length': '0' } }, ctx);
   if (mountFrom && res.status === 201) {
-    await res.body?.cancel();
+    await discardBody(res);
     return undefined;
   }
   if (res.status !== 202) throw await registryError(res, ctx);
-  await res.body?.cancel();
+  await discardBody(res);
   const location = res.headers.get('location');
   if (!location) throw new RegistryError({ ...ctx, status: res.status, reason: 'the registry sent no upload Location' });
   return location;
@@ -51,7 +52,7 @@ export async function finishUpload(session: RegistrySession, repo: Repository, l
     headers: { 'content-type': 'application/octet-stream', 'content-length': String(size) },
   }, ctx);
   if (res.status !== 201) throw await registryError(res, ctx);
-  await res.body?.cancel();
+  await discardBody(res);
   session.transport.stats.bytesMoved += size;
 }
 

@@ -1,7 +1,8 @@
 /**
  * Image copy: a source image by digest to a target repository and tag. Index children are copied
- * first (by digest, unless the target has them already), then the blobs of each image manifest (skipped when present, mounted within
- * one registry, else streamed), then the manifests byte-for-byte so digests are unchanged.
+ * first (by digest, unless the target has them already), then the blobs of each image manifest (skipped when present; mounted
+ * from the source in the same registry, or from the target repository an earlier copy of this session put them in; else
+ * streamed), then the manifests byte-for-byte so digests are unchanged.
  */
 import { formatReference, type ImageReference } from '../reference/reference.js';
 import { ReimageError } from '../errors.js';
@@ -96,8 +97,43 @@ class CopyJob {
     await this.copyManifest(digest, digest);
   }
 
+  /**
+   * A blob another copy of this session has put (or is putting) into the target registry is
+   * mounted from there, after waiting for that copy; else this copy brings it and becomes its home.
+   */
   private async copyBlob(blob: Descriptor): Promise<void> {
-    if (await blobExists(this.session, this.dst, blob.digest, this.dstScopes)) {
+    const claim = this.session.blobHomes.claim(this.session.endpoint(this.dst.registry).host, blob.digest, this.dst.path);
+    if ('home' in claim) {
+      // That copy failed: claim it again (this copy, or another waiting one, brings it).
+      if (!(await claim.home.ready)) return this.copyBlob(blob);
+      if (claim.home.path === this.dst.path) {
+        this.counts.blobsSkipped++;
+        return;
+      }
+      const from = { registry: this.dst.registry, path: claim.home.path };
+      const location = await startUpload(this.session, this.dst, [pushScope(this.dst), pullScope(from)], { digest: blob.digest, from });
+      if (location === undefined) {
+        this.counts.blobsMounted++;
+        return;
+      }
+      this.logger.debug(`mount of ${blob.digest} from ${describe(from)} into ${describe(this.dst)} refused; copying it`);
+      return this.streamFromSource(blob, location);
+    }
+    try {
+      await this.bringBlob(blob);
+      claim.settle(true);
+    } catch (err) {
+      claim.settle(false);
+      throw err;
+    }
+  }
+
+  /**
+   * Within one registry a mount from the source answers "is it there?" too, so no HEAD is sent;
+   * across registries a HEAD finds blobs the target has already.
+   */
+  private async bringBlob(blob: Descriptor): Promise<void> {
+    if (!this.mountable && await blobExists(this.session, this.dst, blob.digest, this.dstScopes)) {
       this.counts.blobsSkipped++;
       return;
     }
@@ -107,7 +143,11 @@ class CopyJob {
       return;
     }
     if (this.mountable) this.logger.debug(`mount of ${blob.digest} into ${describe(this.dst)} refused; copying it`);
-    await streamBlob(this.session, this.src, this.dst, blob, location, { src: this.srcScopes, dst: this.dstScopes });
+    await this.streamFromSource(blob, location);
+  }
+
+  private async streamFromSource(blob: Descriptor, location: string): Promise<void> {
+    await this.session.blobStreams.run(() => streamBlob(this.session, this.src, this.dst, blob, location, { src: this.srcScopes, dst: this.dstScopes }));
     this.counts.blobsCopied++;
     this.counts.bytesMoved += blob.size;
   }

@@ -7,6 +7,7 @@ import { DigestMismatchError, RegistryError } from './errors.js';
 import { digestAlgorithm, digestOf, isValidDigest, quoteDigest } from './digest.js';
 import { MANIFEST_ACCEPT } from './media-types.js';
 import { describe, type Repository } from './repository.js';
+import { discardBody } from './discard.js';
 import { registryError, type RegistrySession } from './session.js';
 
 export interface ResolvedManifest {
@@ -85,7 +86,7 @@ export async function putManifest(session: RegistrySession, repo: Repository, re
     method: 'PUT', target: manifestPath(repo, reference), headers: { 'content-type': manifest.mediaType }, body: manifest.bytes,
   }, ctx);
   if (!res.ok) throw await registryError(res, ctx);
-  await res.body?.cancel();
+  await discardBody(res);
   const digest = digestOf(manifest.bytes);
   const stored = res.headers.get('docker-content-digest');
   if (stored && stored !== digest) throw new DigestMismatchError(`manifest stored at ${describe(repo)}:${reference}`, digest, stored);

@@ -11,7 +11,7 @@ import type { Logger } from '../log.js';
 import { type RetryPolicy, isRetryableStatus, retryDelayMs } from '../retry.js';
 import { RegistryError } from './errors.js';
 import { Limiter } from './limiter.js';
-import { NULL_BODY_STATUS, streamRequest } from './stream-request.js';
+import { NULL_BODY_STATUS, headRequest, streamRequest } from './stream-request.js';
 import { DEFAULT_TIMEOUTS, RequestTimeoutError, idleGuard, type RequestTimeouts } from './timeouts.js';
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 250, maxDelayMs: 30_000 };
@@ -49,8 +49,8 @@ export interface TransportRequest {
   readonly read?: ReadLimit;
 }
 
-/** TLS verification failures will not go away by retrying. */
-const TLS_ERROR = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL/;
+/** TLS verification failures will not go away by retrying (node:https reports a TLS protocol error as EPROTO). */
+const TLS_ERROR = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL|EPROTO/;
 
 export class Transport {
   readonly stats: TransportStats = { requests: {}, bytesMoved: 0 };
@@ -59,7 +59,8 @@ export class Transport {
   private readonly unresponsive = new Map<string, string>();
 
   constructor(
-    private readonly concurrency: number,
+    /** Requests in flight per host at most. */
+    readonly concurrency: number,
     readonly retry: RetryPolicy,
     private readonly timeouts: RequestTimeouts,
     private readonly logger: Logger,
@@ -93,6 +94,7 @@ export class Transport {
   private fetchOnce(req: TransportRequest): Promise<Response> {
     this.stats.requests[req.method] = (this.stats.requests[req.method] ?? 0) + 1;
     if (req.body instanceof ReadableStream) return streamRequest(req.url, req.method, req.headers ?? {}, req.body, this.timeouts);
+    if (req.method === 'HEAD') return headRequest(req.url, req.headers ?? {}, this.timeouts);
     // undici sets up connections within its own 10 s; this clock runs from the start to the headers.
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(new RequestTimeoutError('response', this.timeouts.responseMs)), this.timeouts.responseMs);

@@ -1,6 +1,6 @@
 /**
  * A small node:http reverse proxy in front of a test registry. It counts requests by method and
- * can inject faults: `fault(req)` returns a response to send instead of forwarding (429, 503…),
+ * upload bytes, and can inject faults: `fault(req)` returns a response to send instead of forwarding (429, 503…),
  * or undefined to forward; `rewrite(path)` changes what is forwarded; `holdMs` delays each forwarded
  * request. Bodies stream through in both directions.
  *
@@ -8,6 +8,7 @@
  *   proxy.host      // "127.0.0.1:<port>": loopback, so clients use plain HTTP
  *   proxy.requests  // { GET: 3, HEAD: 2, ... }
  *   proxy.log       // [{ method, path, status, at }]
+ *   proxy.bytesReceived   // request body bytes (blob uploads)
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -30,6 +31,10 @@ export interface ProxyLogEntry {
 export interface CountingProxy {
   readonly host: string;
   readonly requests: Record<string, number>;
+  /** Request body bytes received (uploads), since the last reset. */
+  readonly bytesReceived: number;
+  /** TCP connections clients opened, since the last reset (fewer means connections were reused). */
+  readonly connections: number;
   /** Most requests waiting for response headers at once (a client's concurrency). */
   readonly maxInFlight: number;
   readonly log: ProxyLogEntry[];
@@ -56,6 +61,8 @@ export async function startProxy(target: string, opts: ProxyOptions = {}): Promi
   const log: ProxyLogEntry[] = [];
   let inFlight = 0;
   let maxInFlight = 0;
+  let bytesReceived = 0;
+  let connections = 0;
   const server = http.createServer((req, res) => {
     const method = req.method ?? 'GET';
     const at = Date.now();
@@ -73,6 +80,7 @@ export async function startProxy(target: string, opts: ProxyOptions = {}): Promi
     if (opts.holdMs) setTimeout(() => forward(req, res, method, at), opts.holdMs);
     else forward(req, res, method, at);
   });
+  server.on('connection', () => connections++);
   const forward = (req: http.IncomingMessage, res: http.ServerResponse, method: string, at: number) => {
     const upstream = http.request({ host: targetHost, port: targetPort, method, path: opts.rewrite ? opts.rewrite(req.url ?? '/') : req.url, headers: { ...req.headers, host: target } }, (up) => {
       inFlight--;
@@ -89,6 +97,7 @@ export async function startProxy(target: string, opts: ProxyOptions = {}): Promi
       res.destroy();
     });
     req.on('error', () => upstream.destroy());
+    req.on('data', (chunk: Buffer) => (bytesReceived += chunk.length));
     req.pipe(upstream);
   };
   const listen = opts.listen ?? '127.0.0.1';
@@ -101,8 +110,16 @@ export async function startProxy(target: string, opts: ProxyOptions = {}): Promi
     get maxInFlight() {
       return maxInFlight;
     },
+    get bytesReceived() {
+      return bytesReceived;
+    },
+    get connections() {
+      return connections;
+    },
     reset: () => {
       maxInFlight = 0;
+      bytesReceived = 0;
+      connections = 0;
       for (const k of Object.keys(requests)) delete requests[k];
       log.length = 0;
     },
