@@ -14,6 +14,7 @@ import type { MappingEntry } from '../mappings/format.js';
 import { parseReference } from '../reference/reference.js';
 import { RegistryClient } from '../registry/index.js';
 import { writeAll } from './io.js';
+import type { GoRegexp } from '../regexp.js';
 import type { PipelineSettings } from './pipeline-settings.js';
 import { formatSummary, progressReporter } from './summary.js';
 import {
@@ -25,7 +26,7 @@ export interface GateJob {
   readonly job: PipelineSettings;
   readonly vulncheck: VulncheckConfig;
   readonly attest: AttestConfig | undefined;
-  readonly ignore: RegExp | undefined;
+  readonly ignore: GoRegexp | undefined;
   readonly log: Logger;
   /** The stream read from stdin; undefined with -mappings-only. */
   readonly input: ManifestStream | undefined;
@@ -33,7 +34,7 @@ export interface GateJob {
 }
 
 /** -mappings-only: every image the static mappings name (except -ignore'd ones) instead of the YAML's. */
-function staticSites(mappings: StaticMappings, ignore: RegExp | undefined): ImageSite[] {
+function staticSites(mappings: StaticMappings, ignore: GoRegexp | undefined): ImageSite[] {
   return [...mappings.entries.keys()].filter((key) => !ignore?.test(key)).map((image) => ({ image, reference: parseReference(image) }));
 }
 

@@ -12,6 +12,7 @@ import { identify, type KubeObject } from './objects.js';
 import type { ImageRule, ImageRules } from './rules.js';
 import type { ManifestDocument, ManifestStream } from './stream.js';
 import { childAt, type ScalarLocation, type TreeNode } from './tree.js';
+import type { GoRegexp } from '../regexp.js';
 
 /** One place in the stream where an image is written. */
 export class ImageOccurrence {
@@ -48,7 +49,7 @@ export class ImageFieldError extends ReimageError {}
 
 export interface FindOptions {
   /** Images matching this are left completely alone: not reported, not checked. */
-  readonly ignore?: RegExp;
+  readonly ignore?: GoRegexp;
 }
 
 function describeObject(kind: string, namespace: string, name: string): string {

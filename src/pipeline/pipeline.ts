@@ -15,6 +15,7 @@ import { formatReference, type ImageReference, parseParts, parseReference, withD
 import { ClobberRefusedError, type CopyOptions } from '../registry/index.js';
 import { Recorder } from './recorder.js';
 import { renameFields, type RenameTemplate } from './template.js';
+import type { GoRegexp } from '../regexp.js';
 
 /** One place an image is written (the manifest finder's ImageOccurrence satisfies this). */
 export interface ImageSite {
@@ -74,7 +75,7 @@ export type OutputForm = 'tag' | 'digest' | 'tag-and-digest';
 
 export interface PipelineOptions {
   /** Renaming, on when -rename-remote-path and -rename-template are both set. */
-  readonly rename?: { readonly template: RenameTemplate; readonly remotePath: string; readonly ignore: RegExp };
+  readonly rename?: { readonly template: RenameTemplate; readonly remotePath: string; readonly ignore: GoRegexp };
   /** Static mappings replace renaming. */
   readonly staticMappings?: StaticLookup;
   /** How final references are written: as named, `repo@digest`, or `repo:tag@digest`. */

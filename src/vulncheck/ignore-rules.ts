@@ -7,7 +7,7 @@
  * may contain commas, as in {1,3}) and the text after it the IDs ignored for matching images.
  */
 import { UsageError } from '../errors.js';
-import { goRegExp } from '../regexp.js';
+import { goRegExp, type GoRegexp } from '../regexp.js';
 
 const FLAG = '-vulncheck-ignore-cve-list';
 
@@ -16,7 +16,7 @@ const NOT_IN_IDS = /[\s{}()[\]*?^$|\\=]/;
 
 interface IgnoreGroup {
   /** Undefined for the global group. */
-  images?: RegExp;
+  images?: GoRegexp;
   imagesSource?: string;
   ids: string[];
 }
