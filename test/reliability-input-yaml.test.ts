@@ -72,3 +72,11 @@ for (const [name, doc] of [
     assert.doesNotMatch(result.stderr, /call stack/);
   });
 }
+
+test('-list-images with 200,000 occurrences in one document prints them all (no spread-argument overflow)', async () => {
+  const input = `apiVersion: v1\nkind: Pod\nmetadata: {name: many}\nspec:\n  containers:\n${'  - {name: c, image: "nginx:1.27"}\n'.repeat(200_000)}`;
+  const result = await runReimage(['-list-images'], input);
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stdout.trim().split('\n').length, 200_001);
+  assert.match(result.stdout, /\$\.spec\.containers\[199999\]\.image +nginx:1\.27\n$/);
+});

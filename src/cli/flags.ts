@@ -146,7 +146,7 @@ export function parseFlags<T extends FlagTable>(table: T, argv: readonly string[
     const value = convert(name, spec, raw);
     if (spec.kind === 'list') {
       // Repeatable; each occurrence may also be comma-separated.
-      (values[name] as string[]).push(...(value as string).split(',').map((s) => s.trim()).filter(Boolean));
+      for (const item of (value as string).split(',')) if (item.trim()) (values[name] as string[]).push(item.trim()); // no spread: a value may list 100k+
     } else if (spec.kind === 'repeat') {
       (values[name] as string[]).push(value as string);
     } else {

@@ -23,6 +23,7 @@ export function formatImageList(occurrences: readonly ImageOccurrence[], format:
     ['DOC', 'KIND', 'NAMESPACE', 'NAME', 'PATH', 'IMAGE'],
     ...occurrences.map((o) => [String(o.doc), o.kind, o.namespace, o.name, o.path, o.image]),
   ];
-  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => row[col]!.length)));
+  // A reduce, not Math.max(...): the rows may outnumber the arguments a call can take.
+  const widths = rows[0]!.map((_, col) => rows.reduce((max, row) => Math.max(max, row[col]!.length), 0));
   return rows.map((row) => row.map((cell, col) => (col === row.length - 1 ? cell : cell.padEnd(widths[col]!))).join('  ') + '\n').join('');
 }

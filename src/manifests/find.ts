@@ -38,6 +38,11 @@ export class ImageOccurrence {
     this.stream.setScalar(this.location, newImage);
   }
 
+  /** Throws, as setImage would, when this image cannot be rewritten to `newImage` (a block scalar). */
+  checkRewrite(newImage: string): void {
+    this.stream.renderScalar(this.location, newImage);
+  }
+
   /** "Deployment web/frontend" */
   get objectName(): string {
     return describeObject(this.kind, this.namespace, this.name);
@@ -186,8 +191,9 @@ export function findImages(stream: ManifestStream, rules: ImageRules, options: F
     if (rules.input === 'yaml') search.searchRaw(rules.rules);
     else search.searchObjects(rules.rules);
     const result = search.result();
-    found.push(...result.occurrences);
-    errors.push(...result.errors);
+    // Loops, not push(...xs): a document may hold more occurrences than a call takes arguments.
+    for (const occurrence of result.occurrences) found.push(occurrence);
+    for (const error of result.errors) errors.push(error);
   }
   if (errors.length === 1) throw errors[0]!;
   if (errors.length > 1) throw new AggregateReimageError(`${errors.length} image fields are not usable`, errors);

@@ -49,8 +49,12 @@ export class ManifestStream {
 
   /** Replaces the scalar at `location` with `value`, quoting it if it needs quoting. */
   setScalar(location: ScalarLocation, value: string): void {
-    const original = this.text.slice(location.start, location.end);
-    this.edits.set(location.start, { end: location.end, text: renderScalar(original, location, value) });
+    this.edits.set(location.start, { end: location.end, text: this.renderScalar(location, value) });
+  }
+
+  /** The text that would replace the scalar at `location`; throws when it cannot be rewritten. */
+  renderScalar(location: ScalarLocation, value: string): string {
+    return renderScalar(this.text.slice(location.start, location.end), location, value);
   }
 
   toString(): string {
