@@ -74,7 +74,7 @@ for (const [name, doc] of [
 }
 
 test('-list-images with 200,000 occurrences in one document prints them all (no spread-argument overflow)', async () => {
-  const input = `apiVersion: v1\nkind: Pod\nmetadata: {name: many}\nspec:\n  containers:\n${'  - {name: c, image: "nginx:1.27"}\n'.repeat(200_000)}`;
+  const input = `apiVersion: v1\nkind: Pod\nmetadata: {name: many}\nspec:\n  containers:\n${'  - name: c\n    image: nginx:1.27\n'.repeat(200_000)}`;
   const result = await runReimage(['-list-images'], input);
   assert.equal(result.code, 0, result.stderr);
   assert.equal(result.stdout.trim().split('\n').length, 200_001);

@@ -99,6 +99,6 @@ export async function runGate({ job, vulncheck, attest, ignore, log, input, occu
       const final = result.finals.get(o.image);
       if (final !== undefined && final !== o.image) o.setImage(final);
     }
-    await writeAll(process.stdout, input.toString());
+    await writeAll(process.stdout, input.parts());
   }
 }

@@ -58,7 +58,15 @@ export class ManifestStream {
   }
 
   toString(): string {
-    if (this.edits.size === 0) return this.text;
+    return this.parts().join('');
+  }
+
+  /**
+   * The edited stream in pieces, to write in order: edits may make it longer than the longest
+   * string JavaScript can hold, which toString() would fail on ("Invalid string length").
+   */
+  parts(): string[] {
+    if (this.edits.size === 0) return [this.text];
     const parts: string[] = [];
     let pos = 0;
     for (const [start, edit] of [...this.edits].sort((a, b) => a[0] - b[0])) {
@@ -66,7 +74,7 @@ export class ManifestStream {
       pos = edit.end;
     }
     parts.push(this.text.slice(pos));
-    return parts.join('');
+    return parts;
   }
 }
 
