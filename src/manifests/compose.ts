@@ -40,7 +40,8 @@ export function composeDocument(chunk: DocumentChunk): ComposedDocument {
       );
     }
   }
-  const composer = new Composer({ keepSourceTokens: true, uniqueKeys: false });
+  // logLevel 'error': yaml's warnings (a collection as a key...) would go to stderr as Node process warnings.
+  const composer = new Composer({ keepSourceTokens: true, uniqueKeys: false, logLevel: 'error' });
   const docs: Document.Parsed[] = [...composer.compose(tokens, true)];
   for (const doc of docs) {
     const err = doc.errors[0];
