@@ -61,3 +61,21 @@ test('standard input past the cap: our message naming the limit, read no further
   const source = Readable.from([Buffer.from('a'.repeat(600)), Buffer.from('b'.repeat(600))]);
   await assert.rejects(readAll(source, 1000), /standard input is larger than 1000 bytes .*the most reimage reads/);
 });
+
+for (const [what, template] of [
+  ['parentheses', `{{ .RemotePath }}/x:{{ ${'('.repeat(5000)}.Tag${')'.repeat(5000)} }}`],
+  ['if blocks', `{{ .RemotePath }}/x:${'{{ if .Tag }}'.repeat(5000)}a${'{{ end }}'.repeat(5000)}`],
+] as const) {
+  test(`a rename template nested 5000 deep (${what}): Go's "max expression depth exceeded", not a stack overflow`, async () => {
+    const result = await runReimage(['-rename-remote-path', 'registry.example.com/m', '-rename-template', template]);
+    assert.equal(result.code, 1, result.stderr.slice(-300)); // a bad template, as every template error
+    assert.match(result.stderr.slice(-300), /max expression depth exceeded/);
+    assert.doesNotMatch(result.stderr, /call stack/);
+  });
+}
+
+test('a rename template nested 1000 deep still works', async () => {
+  const template = `{{ .RemotePath }}/x:${'{{ if .Tag }}'.repeat(1000)}a${'{{ end }}'.repeat(1000)}{{ ${'('.repeat(1000)}.DigestHex${')'.repeat(1000)} }}`;
+  const result = await runReimage(['-rename-remote-path', 'registry.example.com/m', '-rename-template', template, '-list-images'], '');
+  assert.equal(result.code, 0, result.stderr.slice(-300));
+});
