@@ -57,7 +57,7 @@ describe('no writes before a failing run', () => {
     assert.equal(r.code, 1, r.stderr);
     assert.equal(r.stdout, '');
     assert.match(r.stderr, /cannot rewrite a block scalar/);
-    assert.match(r.stderr, /document 1 \(Pod b\) \$\.spec\.containers\[0\]\.image/);
+    assert.match(r.stderr, /Pod b \(document 1\) \$\.spec\.containers\[0\]\.image/);
     assert.equal(targetWrites(), 0, 'nothing was copied');
     assert.equal(await exists(mappings), false, 'no mappings file');
   });
