@@ -29,7 +29,7 @@ for (const name of durationFlags) {
 
 test('-vulncheck-timeout 1000h lets a scanner run (it was killed after 1 ms)', async () => {
   const dir = await tempDir();
-  const command = await fakeScannerCommand(dir, { reportFile: fixture('scanners/trivy/alpine-310.json') });
+  const command = await fakeScannerCommand(dir, { reportFile: fixture('scanners/trivy/debian-two-cves.json') });
   const verdict = await checkImages([digestRef('team/app')], configFromArgs(['-vulncheck-max-cvss', '11', '-vulncheck-command', command, '-vulncheck-timeout', '1000h']));
   assert.equal(verdict.images[0]!.error, undefined);
   assert.equal(verdict.passed, true);

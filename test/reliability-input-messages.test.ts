@@ -11,21 +11,22 @@ import { test } from 'node:test';
 import { writeFileAtomic } from '../src/atomic-file.js';
 import { readAll } from '../src/cli/io.js';
 import { sprintf } from '../src/pipeline/template/printf.js';
+import { GoFloat } from '../src/pipeline/template/values.js';
 import { runReimage } from './harness/run-reimage.js';
 import { tempDir } from './harness/temp-dir.js';
 
 test('printf with a width past Go\'s limit prints %!(NOVERB) as Go does, not "Invalid string length"', () => {
   assert.equal(sprintf('%999999999d|x', [1]), '%!(NOVERB)%!(EXTRA int=1)');
   assert.equal(sprintf('%10000010d', [1]), '%!(NOVERB)%!(EXTRA int=1)');
-  assert.equal(sprintf('%.99999999f', [1.5]), '%!(NOVERB)%!(EXTRA float64=1.5)');
+  assert.equal(sprintf('%.99999999f', [new GoFloat(1.5)]), '%!(NOVERB)%!(EXTRA float64=1.5)');
 });
 
 test('printf precision past 100 digits prints the exact value as Go does, not "toFixed() digits…"', () => {
-  assert.equal(sprintf('%.120f', [0.1]), `0.1000000000000000055511151231257827021181583404541015625${'0'.repeat(65)}`);
-  assert.equal(sprintf('%.101f', [2.5]), `2.5${'0'.repeat(100)}`);
+  assert.equal(sprintf('%.120f', [new GoFloat(0.1)]), `0.1000000000000000055511151231257827021181583404541015625${'0'.repeat(65)}`);
+  assert.equal(sprintf('%.101f', [new GoFloat(2.5)]), `2.5${'0'.repeat(100)}`);
   const exact = '000000000000000055511151231257827021181583404541015625'; // 0.1's binary value, after "1."
-  assert.equal(sprintf('%.105e', [0.1]), `1.${exact.padEnd(105, '0')}e-01`);
-  assert.equal(sprintf('%.3f', [0.0005]), '0.001'); // unchanged below 100 digits
+  assert.equal(sprintf('%.105e', [new GoFloat(0.1)]), `1.${exact.padEnd(105, '0')}e-01`);
+  assert.equal(sprintf('%.3f', [new GoFloat(0.0005)]), '0.001'); // unchanged below 100 digits
 });
 
 test('a mappings file under a path that is not a directory: our message, not a raw ENOTDIR … lstat …tmp', async () => {

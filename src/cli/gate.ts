@@ -6,20 +6,22 @@
 import { ReimageError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ImageOccurrence, ManifestStream } from '../manifests/index.js';
-import { loadStaticMappings, verifyStaticMappings, writeMappings } from '../mappings/registry-io.js';
+import { checkMappingImageTarget, loadStaticMappings, verifyStaticMappings, writeMappings } from '../mappings/registry-io.js';
 import type { StaticMappings } from '../mappings/static.js';
 import { type ImageSite, Pipeline, ResolveOnce } from '../pipeline/pipeline.js';
 import { type AttestConfig, attestImages } from '../attest/index.js';
-import type { MappingEntry } from '../mappings/format.js';
-import { parseReference } from '../reference/reference.js';
+import { EMPTY_VULNCHECK_RESULT, type MappingEntry } from '../mappings/format.js';
+import { matchesImage, parseReference } from '../reference/reference.js';
 import { RegistryClient } from '../registry/index.js';
 import { writeAll } from './io.js';
 import type { GoRegexp } from '../regexp.js';
 import type { PipelineSettings } from './pipeline-settings.js';
 import { formatSummary, progressReporter } from './summary.js';
 import {
-  checkImages, finalDigestRef, formatVulncheckReport, mappingCveFields, uncopiedSources, writeVulncheckReport, type VulncheckConfig,
+  checkImages, finalDigestRef, formatVulncheckReport, mappingVulncheckResult, reportTemplateData, uncopiedSources, writeVulncheckReport,
+  type VulncheckConfig, type VulncheckVerdict,
 } from '../vulncheck/index.js';
+import { writeFileAtomic } from '../atomic-file.js';
 
 /** What main() has checked and found before the gate runs. */
 export interface GateJob {
@@ -31,19 +33,36 @@ export interface GateJob {
   /** The stream read from stdin; undefined with -mappings-only. */
   readonly input: ManifestStream | undefined;
   readonly occurrences: readonly ImageOccurrence[];
+  /** Called just before the output is written (the -timeout deadline lets the write finish). */
+  readonly beforeOutput?: () => void;
 }
 
 /** -mappings-only: every image the static mappings name (except -ignore'd ones) instead of the YAML's. */
 function staticSites(mappings: StaticMappings, ignore: GoRegexp | undefined): ImageSite[] {
-  return [...mappings.entries.keys()].filter((key) => !ignore?.test(key)).map((image) => ({ image, reference: parseReference(image) }));
+  return [...mappings.entries.keys()]
+    .map((image) => ({ image, reference: parseReference(image) }))
+    .filter((site) => !ignore || !matchesImage(ignore, site.image, site.reference));
 }
 
-export async function runGate({ job, vulncheck, attest, ignore, log, input, occurrences }: GateJob): Promise<void> {
+/** -vulncheck-report-output: the rendered -vulncheck-report-template, or the verdict as JSON. */
+async function writeReport(
+  vulncheck: VulncheckConfig, verdict: VulncheckVerdict, mappings: ReadonlyMap<string, MappingEntry>, dryRun: boolean, log: Logger,
+): Promise<void> {
+  const file = vulncheck.reportOutput as string;
+  // Rendered even in a dry run, so that a template error shows there too.
+  const rendered = vulncheck.reportTemplate?.render(reportTemplateData(mappings, vulncheck.ignore.ids()));
+  if (dryRun) log.info(`dry run: would write the vulnerability report to ${file}`);
+  else if (rendered !== undefined) await writeFileAtomic(file, rendered);
+  else await writeVulncheckReport(file, verdict);
+}
+
+export async function runGate({ job, vulncheck, attest, ignore, log, input, occurrences, beforeOutput }: GateJob): Promise<void> {
   const started = Date.now();
   const client = new RegistryClient({ ...job.registry, logger: log });
   const registry = new ResolveOnce(client);
   const staticMappings = job.staticMappings && await loadStaticMappings(job.staticMappings, client);
   if (staticMappings && job.verifyStaticMappings) await verifyStaticMappings(staticMappings, registry);
+  if (job.writeMappingsImage) await checkMappingImageTarget(job.writeMappingsImage, client, job.clobber);
 
   // Check, pin, rename and copy every distinct image.
   const progress = progressReporter(process.stderr);
@@ -69,22 +88,21 @@ export async function runGate({ job, vulncheck, attest, ignore, log, input, occu
   // A dry run or -no-copy copied nothing: images not at their final name are scanned at their source, by digest.
   const scanAs = job.dryRun || job.noCopy ? await uncopiedSources(result.mappings, registry) : undefined;
   const verdict = await checkImages(finalImages, vulncheck, { ...(scanAs && { scanAs }) });
-  const vulnReport = formatVulncheckReport(verdict);
-  if (vulncheck.reportOutput) {
-    if (job.dryRun) log.info(`dry run: would write the vulnerability report to ${vulncheck.reportOutput}`);
-    else await writeVulncheckReport(vulncheck.reportOutput, verdict);
+  const verdictByImage = new Map(verdict.images.map((v) => [v.image, v]));
+  const mappings = new Map<string, MappingEntry>();
+  for (const [original, m] of result.mappings) {
+    const v = verdictByImage.get(digestRefs.get(original) ?? '');
+    // This run's result replaces any a static mapping carried, as in Go (no check: empty lists).
+    mappings.set(original, { tag: m.tag, digest: m.digest, vulncheckResult: v ? mappingVulncheckResult(v, verdict) : EMPTY_VULNCHECK_RESULT });
   }
+  const vulnReport = formatVulncheckReport(verdict);
+  // Written whether the check passed or not, as the Go tool does.
+  if (vulncheck.reportOutput) await writeReport(vulncheck, verdict, mappings, job.dryRun, log);
   if (!verdict.passed) {
     process.stderr.write(vulnReport);
     throw new ReimageError('vulnerability check failed: no manifests were printed and no mappings written');
   }
   if (vulnReport) log.warn(vulnReport.trimEnd());
-  const verdictByImage = new Map(verdict.images.map((v) => [v.image, v]));
-  const mappings = new Map<string, MappingEntry>();
-  for (const [original, m] of result.mappings) {
-    const v = verdictByImage.get(digestRefs.get(original) ?? '');
-    mappings.set(original, { ...m, ...(v && mappingCveFields(v)) });
-  }
 
   await writeMappings(mappings, { file: job.writeMappingsFile, image: job.writeMappingsImage }, client, { dryRun: job.dryRun, logger: log });
 
@@ -99,6 +117,8 @@ export async function runGate({ job, vulncheck, attest, ignore, log, input, occu
       const final = result.finals.get(o.image);
       if (final !== undefined && final !== o.image) o.setImage(final);
     }
-    await writeAll(process.stdout, input.parts());
+    const output = input.parts();
+    beforeOutput?.();
+    await writeAll(process.stdout, output);
   }
 }
