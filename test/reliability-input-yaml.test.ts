@@ -16,14 +16,14 @@ function aliasBomb(levels: number, fanout: number): string {
   return `${POD}---\n${lines.join('\n')}\n`;
 }
 
-test('an alias bomb fails in < 2 s and < 200 MB with an error naming the document', async () => {
+test('an alias bomb fails in < 2 s of CPU and < 200 MB with an error naming the document', async () => {
   const bomb = aliasBomb(9, 9);
   assert.ok(bomb.length < 700);
   const result = await runMeasured(['-list-images'], bomb);
   assert.equal(result.code, 1, result.stderr);
   assert.equal(result.stdout, '');
   assert.match(result.stderr, /document 1 is refused: its aliases expand \d+ nodes to \d+ .*alias bomb/);
-  assert.ok(result.seconds < 2, `${result.seconds} s`);
+  assert.ok(result.cpuSeconds < 2, `${result.cpuSeconds} s of CPU (${result.seconds} s wall)`);
   assert.ok(result.peakMiB < 200, `${result.peakMiB} MiB`);
 });
 
@@ -31,7 +31,7 @@ test('the cost of aliases stays linear: a bomb twice as deep costs no more', asy
   const result = await runMeasured(['-list-images'], aliasBomb(18, 9));
   assert.equal(result.code, 1, result.stderr);
   assert.match(result.stderr, /alias bomb/);
-  assert.ok(result.seconds < 2 && result.peakMiB < 200, `${result.seconds} s, ${result.peakMiB} MiB`);
+  assert.ok(result.cpuSeconds < 2 && result.peakMiB < 200, `${result.cpuSeconds} s of CPU, ${result.peakMiB} MiB`);
 });
 
 test('an alias inside the node it refers to is refused, naming the document and the alias', async () => {

@@ -6,17 +6,19 @@ import { BIN, run, type RunResult } from './run-reimage.js';
 
 export interface MeasuredResult extends RunResult {
   seconds: number;
+  /** User + system CPU time: unlike wall time, it does not grow when the machine is busy. */
+  cpuSeconds: number;
   peakMiB: number;
 }
 
 const MARK = 'reimage-measure:';
 
 export async function runMeasured(args: readonly string[], stdin: string | Buffer = '', env: NodeJS.ProcessEnv = {}): Promise<MeasuredResult> {
-  const result = await run('/usr/bin/time', ['-f', `${MARK}%e %M`, BIN, ...args], env, stdin);
+  const result = await run('/usr/bin/time', ['-f', `${MARK}%e %U %S %M`, BIN, ...args], env, stdin);
   const at = result.stderr.lastIndexOf(MARK);
   if (at < 0) throw new Error(`no measurement from /usr/bin/time: ${result.stderr}`);
-  const [seconds, kib] = result.stderr.slice(at + MARK.length).trim().split(' ').map(Number);
+  const [seconds, user, system, kib] = result.stderr.slice(at + MARK.length).trim().split(' ').map(Number);
   // GNU time reports the child's exit status as its own, with a line of its own before the mark.
   const stderr = result.stderr.slice(0, at).replace(/^Command (exited with non-zero status \d+|terminated by signal \d+)\n$/m, '');
-  return { ...result, stderr, seconds: seconds!, peakMiB: kib! / 1024 };
+  return { ...result, stderr, seconds: seconds!, cpuSeconds: user! + system!, peakMiB: kib! / 1024 };
 }
