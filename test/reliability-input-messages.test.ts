@@ -6,13 +6,12 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { writeFileAtomic } from '../src/atomic-file.js';
-import { readAll } from '../src/cli/io.js';
 import { sprintf } from '../src/pipeline/template/printf.js';
 import { GoFloat } from '../src/pipeline/template/values.js';
-import { runReimage } from './harness/run-reimage.js';
+import { run, runReimage } from './harness/run-reimage.js';
 import { tempDir } from './harness/temp-dir.js';
 
 test('printf with a width past Go\'s limit prints %!(NOVERB) as Go does, not "Invalid string length"', () => {
@@ -59,8 +58,12 @@ test('a token realm that is not an http(s) URL: our message, not "cannot reach n
 });
 
 test('standard input past the cap: our message naming the limit, read no further', async () => {
-  const source = Readable.from([Buffer.from('a'.repeat(600)), Buffer.from('b'.repeat(600))]);
-  await assert.rejects(readAll(source, 1000), /standard input is larger than 1000 bytes .*the most reimage reads/);
+  // readStdin reads descriptor 0, so it runs in a child with a small cap.
+  const io = fileURLToPath(new URL('../src/cli/io.ts', import.meta.url));
+  const script = `import(${JSON.stringify(io)}).then((m) => m.readStdin(1000)).then(() => process.exit(0), (e) => { console.error(e.message); process.exit(1); })`;
+  const result = await run(process.execPath, ['--import', 'tsx', '-e', script], {}, 'a'.repeat(1200));
+  assert.equal(result.code, 1, result.stderr);
+  assert.match(result.stderr, /standard input is larger than 1000 bytes .*the most reimage reads/);
 });
 
 for (const [what, template] of [

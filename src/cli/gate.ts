@@ -13,8 +13,8 @@ import { type AttestConfig, attestImages } from '../attest/index.js';
 import { EMPTY_VULNCHECK_RESULT, type MappingEntry } from '../mappings/format.js';
 import { matchesImage, parseReference } from '../reference/reference.js';
 import { RegistryClient } from '../registry/index.js';
-import { writeAll } from './io.js';
 import type { GoRegexp } from '../regexp.js';
+import { writeStderr, writeStdout } from './io.js';
 import type { PipelineSettings } from './pipeline-settings.js';
 import { formatSummary, progressReporter } from './summary.js';
 import {
@@ -99,7 +99,7 @@ export async function runGate({ job, vulncheck, attest, ignore, log, input, occu
   // Written whether the check passed or not, as the Go tool does.
   if (vulncheck.reportOutput) await writeReport(vulncheck, verdict, mappings, job.dryRun, log);
   if (!verdict.passed) {
-    process.stderr.write(vulnReport);
+    writeStderr(vulnReport);
     throw new ReimageError('vulnerability check failed: no manifests were printed and no mappings written');
   }
   if (vulnReport) log.warn(vulnReport.trimEnd());
@@ -119,6 +119,6 @@ export async function runGate({ job, vulncheck, attest, ignore, log, input, occu
     }
     const output = input.parts();
     beforeOutput?.();
-    await writeAll(process.stdout, output);
+    await writeStdout(output);
   }
 }

@@ -5,7 +5,6 @@
  * finding images is synchronous).
  */
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { iRegexpMatch, iRegexpSearch } from './i-regexp.js';
 
 const require = createRequire(import.meta.url);
@@ -19,7 +18,7 @@ export function yaml(): typeof import('yaml') {
 export function jsonPath(): typeof import('jsonpath-rfc9535') {
   if (jsonPathModule) return jsonPathModule;
   const module = require('jsonpath-rfc9535') as typeof import('jsonpath-rfc9535');
-  installLinearRegexps(dirname(require.resolve('jsonpath-rfc9535')));
+  installLinearRegexps();
   return (jsonPathModule = module);
 }
 
@@ -30,12 +29,13 @@ interface FilterFunction {
 /**
  * The library runs match() and search() on JavaScript's backtracking RegExp, with no option to
  * change it. Its function table holds these objects, so their declarations are replaced with the
- * linear-time I-Regexp ones (test/manifests-i-regexp.test.ts proves the replacement is in effect).
+ * linear-time I-Regexp ones (test/reliability-input-regexp.test.ts proves the replacement is in
+ * effect). The files are named by relative path, literally: the package's exports do not list
+ * them, and esbuild bundles a literal path as the same module the library itself loads.
  */
-function installLinearRegexps(distDir: string): void {
-  const load = (name: string) => (require(join(distDir, 'core', 'functions', `${name}.js`)) as { default?: FilterFunction }).default;
-  const match = load('match');
-  const search = load('search');
+function installLinearRegexps(): void {
+  const match = (require('../../node_modules/jsonpath-rfc9535/dist/commonjs/core/functions/match.js') as { default?: FilterFunction }).default;
+  const search = (require('../../node_modules/jsonpath-rfc9535/dist/commonjs/core/functions/search.js') as { default?: FilterFunction }).default;
   if (typeof match?.declaration !== 'function' || typeof search?.declaration !== 'function') {
     throw new Error('jsonpath-rfc9535 changed its layout: cannot install linear-time match()/search()');
   }
