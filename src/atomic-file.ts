@@ -20,7 +20,22 @@ export async function writeFileAtomic(path: string, text: string): Promise<void>
     }
     await rename(temp, path);
   } catch (err) {
-    await rm(temp, { force: true });
-    throw new ReimageError(`could not write ${path}: ${(err as Error).message}`, { cause: err });
+    // rm's force ignores only a missing file: where open failed (ENOTDIR…), rm fails the same way.
+    await rm(temp, { force: true }).catch(() => {});
+    throw new ReimageError(`could not write ${path}: ${fileErrorReason(err, dirname(path))}`, { cause: err });
+  }
+}
+
+/** Why a file could not be written, in words that name the user's path, not our temporary one. */
+function fileErrorReason(err: unknown, dir: string): string {
+  switch ((err as NodeJS.ErrnoException).code) {
+    case 'ENOENT': return `the directory ${dir} does not exist`;
+    case 'ENOTDIR': return `${dir} is not a directory`;
+    case 'EACCES': case 'EPERM': return `permission denied in ${dir}`;
+    case 'EISDIR': return 'it is a directory';
+    case 'ENOSPC': return 'no space left on the device';
+    case 'EROFS': return 'the file system is read-only';
+    case 'EDQUOT': return 'the disk quota is exceeded';
+    default: return (err as Error).message;
   }
 }

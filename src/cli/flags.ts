@@ -53,6 +53,14 @@ const DURATION_UNITS: Readonly<Record<string, number>> = {
   h: 3_600_000,
 };
 
+/** Go's longest time.Duration (2^63-1 ns), in milliseconds: Go rejects a longer one. */
+const GO_MAX_DURATION_MS = 9_223_372_036_854.775;
+/**
+ * Node's timers take at most 2^31-1 ms (24.8 days) and fire after 1 ms for anything longer, so a
+ * longer duration flag is clamped to this: for a run, 24.8 days is as good as forever.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Parses a Go duration ("5m0s", "90s", "1h30m", "1.5h", "300ms") into milliseconds. */
 export function parseGoDuration(text: string): number {
   const m = /^([-+]?)((?:[0-9]*\.?[0-9]+(?:ns|us|µs|μs|ms|s|m|h))+|0)$/.exec(text);
@@ -61,6 +69,7 @@ export function parseGoDuration(text: string): number {
   for (const part of (m[2] ?? '').matchAll(/([0-9]*\.?[0-9]+)(ns|us|µs|μs|ms|s|m|h)/g)) {
     total += Number(part[1]) * (DURATION_UNITS[part[2] ?? ''] ?? 0);
   }
+  if (total > GO_MAX_DURATION_MS) throw new Error(`invalid duration ${JSON.stringify(text)} (longer than Go's longest, about 2562047h)`);
   return m[1] === '-' ? -total : total;
 }
 
@@ -100,12 +109,15 @@ function convert(name: string, spec: FlagSpec, raw: string): unknown {
       if (raw.trim() === '' || Number.isNaN(n)) throw bad('parse error: not a number');
       return n;
     }
-    case 'duration':
+    case 'duration': {
+      let ms: number;
       try {
-        return parseGoDuration(raw);
+        ms = parseGoDuration(raw);
       } catch (err) {
         throw bad((err as Error).message);
       }
+      return Math.min(ms, MAX_TIMER_MS);
+    }
   }
 }
 
@@ -146,7 +158,7 @@ export function parseFlags<T extends FlagTable>(table: T, argv: readonly string[
     const value = convert(name, spec, raw);
     if (spec.kind === 'list') {
       // Repeatable; each occurrence may also be comma-separated.
-      (values[name] as string[]).push(...(value as string).split(',').map((s) => s.trim()).filter(Boolean));
+      for (const item of (value as string).split(',')) if (item.trim()) (values[name] as string[]).push(item.trim()); // no spread: a value may list 100k+
     } else if (spec.kind === 'repeat') {
       (values[name] as string[]).push(value as string);
     } else {

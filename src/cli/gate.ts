@@ -13,6 +13,7 @@ import { type AttestConfig, attestImages } from '../attest/index.js';
 import { EMPTY_VULNCHECK_RESULT, type MappingEntry } from '../mappings/format.js';
 import { matchesImage, parseReference } from '../reference/reference.js';
 import { RegistryClient } from '../registry/index.js';
+import type { GoRegexp } from '../regexp.js';
 import { writeStderr, writeStdout } from './io.js';
 import type { PipelineSettings } from './pipeline-settings.js';
 import { formatSummary, progressReporter } from './summary.js';
@@ -28,7 +29,7 @@ export interface GateJob {
   readonly job: PipelineSettings;
   readonly vulncheck: VulncheckConfig;
   readonly attest: AttestConfig | undefined;
-  readonly ignore: RegExp | undefined;
+  readonly ignore: GoRegexp | undefined;
   /** -shard: only this shard's images of the static mappings. */
   readonly shard: Shard | undefined;
   readonly log: Logger;
@@ -40,7 +41,7 @@ export interface GateJob {
 }
 
 /** -mappings-only: every image the static mappings name (except -ignore'd ones) instead of the YAML's. */
-function staticSites(mappings: StaticMappings, ignore: RegExp | undefined): ImageSite[] {
+function staticSites(mappings: StaticMappings, ignore: GoRegexp | undefined): ImageSite[] {
   return [...mappings.entries.keys()]
     .map((image) => ({ image, reference: parseReference(image) }))
     .filter((site) => !ignore || !matchesImage(ignore, site.image, site.reference));
@@ -127,7 +128,7 @@ export async function runGate({ job, vulncheck, attest, ignore, shard, log, inpu
       const final = result.finals.get(o.image);
       if (final !== undefined && final !== o.image) o.setImage(final);
     }
-    const output = input.toString();
+    const output = input.parts();
     beforeOutput?.();
     await writeStdout(output);
   }

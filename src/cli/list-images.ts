@@ -4,9 +4,10 @@ import type { ImageOccurrence } from '../manifests/index.js';
 
 export type ListFormat = 'table' | 'json';
 
-export function formatImageList(occurrences: readonly ImageOccurrence[], format: ListFormat): string {
+/** The lines of the list, each ending in a newline (not joined: the list may be longer than a string can be). */
+export function formatImageList(occurrences: readonly ImageOccurrence[], format: ListFormat): string[] {
   if (format === 'json') {
-    const lines = occurrences.map((o) =>
+    return occurrences.map((o) =>
       JSON.stringify({
         doc: o.doc,
         kind: o.kind,
@@ -15,14 +16,14 @@ export function formatImageList(occurrences: readonly ImageOccurrence[], format:
         path: o.path,
         image: o.image,
         normalized: formatReference(o.reference),
-      }),
+      }) + '\n',
     );
-    return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
   }
   const rows = [
     ['DOC', 'KIND', 'NAMESPACE', 'NAME', 'PATH', 'IMAGE'],
     ...occurrences.map((o) => [String(o.doc), o.kind, o.namespace, o.name, o.path, o.image]),
   ];
-  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((row) => row[col]!.length)));
-  return rows.map((row) => row.map((cell, col) => (col === row.length - 1 ? cell : cell.padEnd(widths[col]!))).join('  ') + '\n').join('');
+  // A reduce, not Math.max(...): the rows may outnumber the arguments a call can take.
+  const widths = rows[0]!.map((_, col) => rows.reduce((max, row) => Math.max(max, row[col]!.length), 0));
+  return rows.map((row) => row.map((cell, col) => (col === row.length - 1 ? cell : cell.padEnd(widths[col]!))).join('  ') + '\n');
 }

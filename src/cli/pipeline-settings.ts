@@ -8,12 +8,12 @@ import type { OutputForm } from '../pipeline/pipeline.js';
 import { RenameTemplate } from '../pipeline/template.js';
 import { parseReference } from '../reference/reference.js';
 import type { RegistryClientOptions } from '../registry/index.js';
-import { goRegExp } from '../regexp.js';
+import { goRegExp, type GoRegexp } from '../regexp.js';
 import type { ParsedFlags } from './flags.js';
 import { DEFAULT_RENAME_TEMPLATE, type FLAGS } from './options.js';
 
 export interface PipelineSettings {
-  readonly rename?: { readonly template: RenameTemplate; readonly remotePath: string; readonly ignore: RegExp };
+  readonly rename?: { readonly template: RenameTemplate; readonly remotePath: string; readonly ignore: GoRegexp };
   readonly outputForm: OutputForm;
   readonly clobber: boolean;
   readonly noCopy: boolean;

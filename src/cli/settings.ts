@@ -1,7 +1,7 @@
 /** Checks the finding-images flags and turns them into typed settings. */
 import { UsageError, invalidFlagValue } from '../errors.js';
 import type { InputMode } from '../manifests/index.js';
-import { goRegExp } from '../regexp.js';
+import { goRegExp, type GoRegexp } from '../regexp.js';
 import type { ParsedFlags } from './flags.js';
 import type { ListFormat } from './list-images.js';
 import type { FLAGS } from './options.js';
@@ -11,7 +11,7 @@ export interface FindSettings {
   readonly debug: boolean;
   readonly input: InputMode;
   readonly rulesConfig: string | undefined;
-  readonly ignore: RegExp | undefined;
+  readonly ignore: GoRegexp | undefined;
   readonly listImages: boolean;
   readonly listFormat: ListFormat;
   readonly shard: Shard | undefined;

@@ -44,7 +44,7 @@ export class GrafeasClient {
         apiUrl(this.endpoint, `v1/${parent}/occurrences`, query),
         { operation: `list occurrences (${filter})`, ...(signal && { signal }), ...(this.retry && { retry: this.retry }) },
       );
-      out.push(...(page.occurrences ?? []));
+      for (const occurrence of page.occurrences ?? []) out.push(occurrence); // a page may be huge: no spread
       pageToken = page.nextPageToken ?? '';
     } while (pageToken);
     return out;

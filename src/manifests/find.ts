@@ -12,6 +12,7 @@ import { identify, type KubeObject } from './objects.js';
 import type { ImageRule, ImageRules } from './rules.js';
 import type { ManifestDocument, ManifestStream } from './stream.js';
 import { childAt, type ScalarLocation, type TreeNode } from './tree.js';
+import type { GoRegexp } from '../regexp.js';
 
 /** One place in the stream where an image is written. */
 export class ImageOccurrence {
@@ -43,6 +44,11 @@ export class ImageOccurrence {
     this.stream.setScalar(this.location, newImage);
   }
 
+  /** Throws, as setImage would, when this image cannot be rewritten to `newImage` (a block scalar). */
+  checkRewrite(newImage: string): void {
+    this.stream.renderScalar(this.location, newImage);
+  }
+
   /** "Deployment web/frontend" */
   get objectName(): string {
     return describeObject(this.kind, this.namespace, this.name);
@@ -63,7 +69,7 @@ export class ImageFieldError extends ReimageError {}
 
 export interface FindOptions {
   /** Images matching this are left completely alone: not reported, not checked. */
-  readonly ignore?: RegExp;
+  readonly ignore?: GoRegexp;
 }
 
 function describeObject(kind: string, namespace: string, name: string): string {
@@ -205,8 +211,9 @@ export function findImages(stream: ManifestStream, rules: ImageRules, options: F
     if (rules.input === 'yaml') search.searchRaw(rules.rules);
     else search.searchObjects(rules.rules);
     const result = search.result();
-    found.push(...result.occurrences);
-    errors.push(...result.errors);
+    // Loops, not push(...xs): a document may hold more occurrences than a call takes arguments.
+    for (const occurrence of result.occurrences) found.push(occurrence);
+    for (const error of result.errors) errors.push(error);
   }
   if (errors.length === 1) throw errors[0]!;
   if (errors.length > 1) throw new AggregateReimageError(`${errors.length} image fields are not usable`, errors);

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { UsageError, errorMessage } from '../errors.js';
-import { goRegExp } from '../regexp.js';
+import { goRegExp, type GoRegexp } from '../regexp.js';
 import { jsonPath, yaml } from './lazy-deps.js';
 
 export type InputMode = 'k8s' | 'yaml';
@@ -17,8 +17,8 @@ export interface ImageRule {
   readonly name: string;
   /** Matches every document when the rule is a `kind: Raw` rule. */
   readonly raw: boolean;
-  readonly kind: RegExp;
-  readonly apiVersion: RegExp;
+  readonly kind: GoRegexp;
+  readonly apiVersion: GoRegexp;
   /** JSONPath expressions (RFC 9535) selecting image strings. */
   readonly paths: readonly string[];
 }

@@ -78,12 +78,24 @@ export class ManifestStream {
 
   /** Replaces the scalar at `location` with `value`, quoting it if it needs quoting. */
   setScalar(location: ScalarLocation, value: string): void {
-    const original = this.text.slice(location.start, location.end);
-    this.edits.set(location.start, { end: location.end, text: renderScalar(original, location, value) });
+    this.edits.set(location.start, { end: location.end, text: this.renderScalar(location, value) });
+  }
+
+  /** The text that would replace the scalar at `location`; throws when it cannot be rewritten. */
+  renderScalar(location: ScalarLocation, value: string): string {
+    return renderScalar(this.text.slice(location.start, location.end), location, value);
   }
 
   toString(): string {
-    if (this.edits.size === 0) return this.text;
+    return this.parts().join('');
+  }
+
+  /**
+   * The edited stream in pieces, to write in order: edits may make it longer than the longest
+   * string JavaScript can hold, which toString() would fail on ("Invalid string length").
+   */
+  parts(): string[] {
+    if (this.edits.size === 0) return [this.text];
     const parts: string[] = [];
     let pos = 0;
     for (const [start, edit] of [...this.edits].sort((a, b) => a[0] - b[0])) {
@@ -91,7 +103,7 @@ export class ManifestStream {
       pos = edit.end;
     }
     parts.push(this.text.slice(pos));
-    return parts.join('');
+    return parts;
   }
 }
 

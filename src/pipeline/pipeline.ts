@@ -3,10 +3,13 @@
  * record → ensure. Every distinct normalised reference is resolved once, however often it is
  * written; distinct images run concurrently (the registry client bounds requests per registry).
  *
- * Two phases, so that nothing is written to a registry unless the whole plan holds:
+ * Phases, so that nothing is written to a registry unless the whole plan holds:
  *   1. plan: resolve each source (or look it up in the static mappings), name its target, record
- *      it. Missing images, bad renames and 1:1 conflicts are collected and reported together.
- *   2. ensure: make each target exist, copying by digest when it is missing (or differs and
+ *      it, and check that every site can be rewritten to its final reference. Missing images, bad
+ *      renames and 1:1 conflicts are collected and reported together.
+ *   2. check targets: look each target up (the look-up a warm run needs anyway) and decide
+ *      whether it is present, to be copied, or refused (clobber, not found, moved).
+ *   3. copy: only when every target passed, copy by digest those that are missing (or differ and
  *      -clobber is set).
  */
 import { AggregateReimageError, ReimageError, errorMessage } from '../errors.js';
@@ -17,6 +20,7 @@ import { ClobberRefusedError, type CopyOptions } from '../registry/index.js';
 import { mapBounded } from '../map-bounded.js';
 import { Recorder } from './recorder.js';
 import { renameFields, type RenameTemplate } from './template.js';
+import type { GoRegexp } from '../regexp.js';
 
 /** One place an image is written (the manifest finder's ImageOccurrence satisfies this). */
 export interface ImageSite {
@@ -30,6 +34,8 @@ export interface ImageSite {
   /** The chart template Helm named for the document (`# Source:` comment or postrender-filename annotation). */
   readonly source?: string;
   readonly path?: string;
+  /** Throws when the image cannot be rewritten to `final` where it is written (a block scalar). */
+  checkRewrite?(final: string): void;
 }
 
 /** What the pipeline needs from a registry client (RegistryClient has it). */
@@ -81,7 +87,7 @@ export type OutputForm = 'tag' | 'digest' | 'tag-and-digest';
 
 export interface PipelineOptions {
   /** Renaming, on when -rename-remote-path and -rename-template are both set. */
-  readonly rename?: { readonly template: RenameTemplate; readonly remotePath: string; readonly ignore: RegExp };
+  readonly rename?: { readonly template: RenameTemplate; readonly remotePath: string; readonly ignore: GoRegexp };
   /** Static mappings replace renaming. */
   readonly staticMappings?: StaticLookup;
   /** How final references are written: as named, `repo@digest`, or `repo:tag@digest`. */
@@ -218,20 +224,43 @@ export class Pipeline {
         errors.push(imageFailure(plan.written, group.sites.filter((s) => s.image === plan.written), err));
       }
     }
+    const finals = new Map(plans.map(({ plan }) => [plan.written, outputReference(plan.target, plan.digest, this.options.outputForm)]));
+    for (const { group, plan } of plans) {
+      const final = finals.get(plan.written)!;
+      if (final === plan.written) continue;
+      for (const site of group.sites) {
+        if (site.image !== plan.written) continue;
+        try {
+          site.checkRewrite?.(final);
+        } catch (err) {
+          errors.push(imageFailure(plan.written, [site], err));
+        }
+      }
+    }
     if (errors.length > 0) throw new AggregateReimageError(`${errors.length} of ${total} images failed`, errors);
 
-    // Phase 2: ensure every target, once per distinct target.
+    // Phase 2: look up every distinct target and decide, before anything is copied.
     const targets = new Map<string, { plan: Plan; sites: ImageSite[] }>();
     for (const { group, plan } of plans) {
       const key = formatReference(parseReference(plan.target));
       const t = targets.get(key) ?? { plan, sites: [] };
-      t.sites.push(...group.sites.filter((s) => s.image === plan.written));
+      for (const site of group.sites) if (site.image === plan.written) t.sites.push(site); // no spread: sites may be 100k+
       targets.set(key, t);
     }
-    const ensuredTick = progress('copying', targets.size);
-    const ensured = await mapBounded([...targets.values()], IMAGES_IN_FLIGHT, (t) => settle(this.ensure(t.plan).finally(ensuredTick)));
-    const counts = { alreadyPresent: 0, copied: 0, notCopied: 0, bytesMoved: 0 };
+    const checked = await mapBounded([...targets.values()], IMAGES_IN_FLIGHT, (t) => settle(this.checkTarget(t.plan)));
+    const decisions: { plan: Plan; sites: ImageSite[]; decision: Decision }[] = [];
     [...targets.values()].forEach((t, i) => {
+      const result = checked[i] as PromiseSettledResult<Decision>;
+      if (result.status === 'rejected') errors.push(imageFailure(t.plan.written, t.sites, result.reason));
+      else decisions.push({ ...t, decision: result.value });
+    });
+    if (errors.length > 0) throw new AggregateReimageError(`${errors.length} of ${targets.size} images failed`, errors);
+
+    // Phase 3: copy what is missing.
+    const ensuredTick = progress('copying', decisions.length);
+    const ensured = await mapBounded(decisions, IMAGES_IN_FLIGHT, ({ plan, decision }) => settle(this.ensure(plan, decision).finally(ensuredTick)));
+    const counts = { alreadyPresent: 0, copied: 0, notCopied: 0, bytesMoved: 0 };
+    decisions.forEach((t, i) => {
       const result = ensured[i] as PromiseSettledResult<Outcome>;
       if (result.status === 'rejected') {
         errors.push(imageFailure(t.plan.written, t.sites, result.reason));
@@ -246,7 +275,6 @@ export class Pipeline {
     });
     if (errors.length > 0) throw new AggregateReimageError(`${errors.length} of ${targets.size} images failed`, errors);
 
-    const finals = new Map(plans.map(({ plan }) => [plan.written, outputReference(plan.target, plan.digest, this.options.outputForm)]));
     return {
       finals,
       mappings: recorder.mappings(),
@@ -276,7 +304,7 @@ export class Pipeline {
     return group.spellings.map((written) => {
       const renamed = rename && !rename.ignore.test(written);
       const target = renamed ? rename.template.rename(renameFields(source, digest, rename.remotePath)) : written;
-      this.lookAhead(target);
+      this.lookAhead(target); // a rendered name that is no reference fails here, in the plan
       return { written, source, target, digest };
     });
   }
@@ -290,13 +318,10 @@ export class Pipeline {
     if (this.registry instanceof ResolveOnce) this.registry.resolve(parseReference(target)).catch(() => {});
   }
 
-  /** Makes sure the target holds the image. */
-  private async ensure(plan: Plan): Promise<Outcome> {
-    const { logger, dryRun, noCopy, clobber } = this.options;
+  /** Looks the target up and decides what ensure() will do; throws when the run must not go on. */
+  private async checkTarget(plan: Plan): Promise<Decision> {
     const targetRef = parseReference(plan.target);
-    const sourceRef = withDigest(plan.source, plan.digest);
     const target = formatReference(targetRef);
-    const source = formatReference(sourceRef);
     const current = await this.registry.resolve(targetRef);
     if (current?.digest === plan.digest) return { kind: 'present' };
     if (formatReference(plan.source) === target) {
@@ -304,7 +329,19 @@ export class Pipeline {
       if (!current) throw new ImageNotFoundError(`image not found: ${target} does not exist`);
       throw new TargetDiffersError(`${target} now points at ${current.digest}, not the recorded ${plan.digest}`);
     }
-    if (current && !clobber) throw new ClobberRefusedError(target, current.digest, plan.digest);
+    if (current && !this.options.clobber) throw new ClobberRefusedError(target, current.digest, plan.digest);
+    return { kind: 'copy', current };
+  }
+
+  /** Makes sure the target holds the image, as checkTarget decided. */
+  private async ensure(plan: Plan, decision: Decision): Promise<Outcome> {
+    if (decision.kind === 'present') return { kind: 'present' };
+    const { logger, dryRun, noCopy, clobber } = this.options;
+    const { current } = decision;
+    const targetRef = parseReference(plan.target);
+    const sourceRef = withDigest(plan.source, plan.digest);
+    const target = formatReference(targetRef);
+    const source = formatReference(sourceRef);
     const verb = current ? 'overwrite' : 'copy';
     if (noCopy) {
       logger.warn(`-no-copy: not copying ${source} to ${target}, which ${current ? `holds ${current.digest}` : 'does not exist'}`);
@@ -321,3 +358,4 @@ export class Pipeline {
 }
 
 type Outcome = { kind: 'present' } | { kind: 'not-copied' } | { kind: 'copied'; bytesMoved: number };
+type Decision = { kind: 'present' } | { kind: 'copy'; current: { readonly digest: string } | undefined };

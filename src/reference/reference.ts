@@ -178,7 +178,7 @@ export function goName(ref: ImageReference): string {
  * Does a user's regexp match an image? It is tried on the image as given and on its Go spelling
  * (goName), so regexps written for the Go tool (`^index\.docker\.io/`) and for ours both work.
  */
-export function matchesImage(re: RegExp, image: string, ref?: ImageReference): boolean {
+export function matchesImage(re: { test(text: string): boolean }, image: string, ref?: ImageReference): boolean {
   if (re.test(image)) return true;
   let parsed = ref;
   if (!parsed) {

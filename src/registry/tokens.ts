@@ -54,7 +54,14 @@ export class TokenCache {
   private async fetchToken(endpoint: Endpoint, challenge: Challenge, scopes: readonly string[], credential: Credential | undefined) {
     const realm = challenge.params.realm;
     if (!realm) throw new RegistryError({ registry: endpoint.registry, operation: 'authenticate to', reason: 'its Bearer challenge has no realm' });
-    const url = new URL(realm);
+    // A realm comes from the registry: anything but an http(s) URL is refused, in our words.
+    const url = URL.canParse(realm) ? new URL(realm) : undefined;
+    if (url?.protocol !== 'https:' && url?.protocol !== 'http:') {
+      throw new RegistryError({
+        registry: endpoint.registry, operation: 'authenticate to',
+        reason: `its Bearer challenge names the token service ${JSON.stringify(realm.slice(0, 200))}, which is not an http or https URL`,
+      });
+    }
     const usable = credential && credentialsAllowed(url, endpoint) ? credential : undefined;
     if (credential && !usable) {
       this.logger.warn(`not sending credentials for ${endpoint.registry} to token realm ${url.origin}: plain HTTP on an unrelated host; asking anonymously`);

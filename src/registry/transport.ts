@@ -68,6 +68,10 @@ export class Transport {
 
   /** Sends a request, retrying when it may; returns any response the caller has to judge. */
   async send(req: TransportRequest, ctx: RequestContext): Promise<Response> {
+    // fetch answers other schemes with "not implemented... yet..." (and their origin is "null").
+    if (!/^https?:\/\//i.test(req.url)) {
+      throw new RegistryError({ ...ctx, reason: `will not request ${JSON.stringify(req.url.slice(0, 200))}: not an http or https URL` });
+    }
     const replayable = !(req.body instanceof ReadableStream);
     for (let attempt = 1; ; attempt++) {
       const last = !replayable || attempt >= this.retry.attempts;

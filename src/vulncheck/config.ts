@@ -5,7 +5,7 @@
 import { UsageError, invalidFlagValue } from '../errors.js';
 import { DEFAULT_GRAFEAS_ENDPOINT } from '../gcp/endpoints.js';
 import type { Logger } from '../log.js';
-import { goRegExp } from '../regexp.js';
+import { goRegExp, type GoRegexp } from '../regexp.js';
 import { splitCommandLine } from './command-line.js';
 import { IgnoreRules } from './ignore-rules.js';
 import { ReportTemplate } from './report-template.js';
@@ -22,7 +22,7 @@ export interface VulncheckConfig {
   unscoredCvss: number;
   ignore: IgnoreRules;
   /** Final images (digest references) matching this are not checked. */
-  ignoreImages?: RegExp;
+  ignoreImages?: GoRegexp;
   method: 'exec' | 'grafeas';
   /** exec: argv of the scanner; the image reference is appended. */
   command: readonly string[];

@@ -8,7 +8,7 @@
  */
 import { UsageError } from '../errors.js';
 import { matchesImage } from '../reference/reference.js';
-import { goRegExp } from '../regexp.js';
+import { goRegExp, type GoRegexp } from '../regexp.js';
 
 const FLAG = '-vulncheck-ignore-cve-list';
 
@@ -17,7 +17,7 @@ const NOT_IN_IDS = /[\s{}()[\]*?^$|\\=]/;
 
 interface IgnoreGroup {
   /** Undefined for the global group. */
-  images?: RegExp;
+  images?: GoRegexp;
   imagesSource?: string;
   ids: string[];
 }

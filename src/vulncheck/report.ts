@@ -70,7 +70,10 @@ function failureDetails(f: ScanFailure): string[] {
     out.push(`      exit code: ${f.exitCode ?? 'none'}${f.signal ? ` (signal ${f.signal})` : ''}`);
   }
   const stderr = f.stderr?.trimEnd();
-  if (stderr) out.push('      stderr:', ...stderr.split('\n').map((l) => `        | ${l}`));
+  if (stderr) {
+    out.push('      stderr:');
+    for (const line of stderr.split('\n')) out.push(`        | ${line}`); // no spread: stderr may have 100k+ lines
+  }
   return out;
 }
 

@@ -81,7 +81,7 @@ function lexAction(src: string, start: number, tokens: Token[], open: number): {
     const closing = closeMarker(src, pos);
     if (closing) {
       actionTokens.push({ kind: 'close', value: '}}', pos, end: pos + closing.length });
-      tokens.push(...actionTokens);
+      for (const token of actionTokens) tokens.push(token); // no spread: an action may hold 100k+ tokens
       return { end: pos + closing.length, trimRight: closing.trimRight };
     }
     const c = src[pos] ?? '';

@@ -28,8 +28,15 @@ export function parseTemplate(src: string, options: ParseOptions): ParsedTemplat
   return new Parser(src, lex(src, options.label), options).parseRoot();
 }
 
+/**
+ * Nesting accepted, of blocks (if, with) and of parenthesised pipelines each. Go's parser stops at
+ * 10000 (1000 on small stacks), with the same message; our recursion would overflow before that.
+ */
+const MAX_DEPTH = 1000;
+
 class Parser {
   private i = 0;
+  private parenDepth = 0;
   /** Variables in scope, innermost last; `$` is the template's input. */
   private scopes: Map<string, StaticType>[];
   /** Type of `.`, innermost last (`with` and `range` change it). */
@@ -220,6 +227,8 @@ class Parser {
   }
 
   private inScope<T>(dot: StaticType | undefined, body: () => T): T {
+    // Scopes, not blocks, are counted: a block may open two (its list and an else-if chain).
+    if (this.scopes.length > 2 * MAX_DEPTH) throw this.error(this.peek(), 'max expression depth exceeded');
     this.scopes.push(new Map());
     if (dot) this.dots.push(dot);
     try {
@@ -371,7 +380,9 @@ class Parser {
         return { operand: { type: 'function', name: t.value, pos }, type };
       }
       case 'lparen': {
+        if (++this.parenDepth > MAX_DEPTH) throw this.error(t, 'max expression depth exceeded');
         const pipe = this.parsePipeline(false);
+        this.parenDepth--;
         const close = this.expect('rparen', ')');
         const type = this.pipelineType(pipe);
         if (this.adjacentField(close)) return this.parseChain(close, pipe, type, []);

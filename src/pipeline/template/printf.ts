@@ -28,6 +28,8 @@ export function sprintf(format: string, args: readonly Value[]): string {
     if (!m) break;
     i = re.lastIndex;
     const [, flags = '', width, precision, verb = ''] = m;
+    // Go's parsenum: a width or precision that grows past 1e6 swallows the rest of the format.
+    if ((width !== undefined && tooLarge(width)) || (precision && tooLarge(precision))) { out += '%!(NOVERB)'; break; }
     if (verb === '%') { out += '%'; continue; }
     if (verb === '') { out += '%!(NOVERB)'; continue; }
     if (verb === '*' || verb === '[' || format[re.lastIndex] === '*') {
@@ -50,6 +52,61 @@ export function sprintf(format: string, args: readonly Value[]): string {
     out += `%!(EXTRA ${args.slice(next).map((a) => `${goTypeName(a)}=${formatValue(a)}`).join(', ')})`;
   }
   return out;
+}
+
+/** Go's fmt reads digits while the number so far is at most 1e6 (so up to 10,000,009). */
+function tooLarge(digits: string): boolean {
+  let n = 0;
+  for (const d of digits) {
+    if (n > 1e6) return true;
+    n = n * 10 + Number(d);
+  }
+  return false;
+}
+
+/**
+ * `abs` in fixed notation with `precision` digits after the point, exactly as Go prints it (its
+ * exact decimal value, rounded half to even). toFixed() does this up to 100 digits only.
+ */
+function toFixedExact(abs: number, precision: number): string {
+  if (precision <= 100 || !Number.isFinite(abs)) return abs.toFixed(Math.min(precision, 100));
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, abs);
+  const bits = view.getBigUint64(0);
+  const biased = Number((bits >> 52n) & 0x7ffn);
+  const fraction = bits & ((1n << 52n) - 1n);
+  const mantissa = biased === 0 ? fraction : fraction | (1n << 52n);
+  const exponent = (biased === 0 ? 1 : biased) - 1075;
+  if (exponent >= 0) return `${mantissa << BigInt(exponent)}.${'0'.repeat(precision)}`;
+  // abs = mantissa * 5^scale / 10^scale
+  const scale = -exponent;
+  let digits = mantissa * 5n ** BigInt(scale);
+  let places = scale;
+  if (precision < scale) {
+    const unit = 10n ** BigInt(scale - precision);
+    const rest = digits % unit;
+    digits /= unit;
+    if (rest * 2n > unit || (rest * 2n === unit && digits % 2n === 1n)) digits++;
+    places = precision;
+  }
+  const text = digits.toString().padStart(places + 1, '0');
+  return `${text.slice(0, text.length - places)}.${text.slice(text.length - places)}${'0'.repeat(precision - places)}`;
+}
+
+/** toExponential() past its 100 digits, from the exact decimal value. */
+function toExponentialExact(abs: number, precision: number): string {
+  if (precision <= 100 || !Number.isFinite(abs)) return abs.toExponential(Math.min(precision, 100));
+  const exact = toFixedExact(abs, 1075).replace('.', ''); // every double's decimal expansion fits
+  const pointAt = exact.length - 1075;
+  const first = exact.search(/[1-9]/);
+  let digits = BigInt(exact.slice(first, first + precision + 1).padEnd(precision + 1, '0'));
+  const rest = exact.slice(first + precision + 1);
+  const half = rest[0] === '5' && /^5?0*$/.test(rest);
+  if (rest[0]! > '5' || (rest[0] === '5' && !half) || (half && digits % 2n === 1n)) digits++;
+  let text = digits.toString();
+  let exponent = pointAt - first - 1;
+  if (text.length > precision + 1) { text = text.slice(0, precision + 1); exponent++; } // 9.99… rounded up
+  return `${text[0]}.${text.slice(1)}e${exponent < 0 ? '-' : '+'}${Math.abs(exponent)}`;
 }
 
 function formatOne(verb: string, arg: Value, spec: Spec): string {
@@ -110,8 +167,8 @@ function formatFloat(verb: string, f: GoFloat, spec: Spec): string | undefined {
   switch (verb) {
     case 'v': return pad(sign(formatFloatG(Math.abs(f.shortest))), spec, true);
     case 'g': return pad(sign(spec.precision === undefined ? formatFloatG(Math.abs(f.shortest)) : formatFloatGPrecision(abs, spec.precision)), spec, true);
-    case 'f': return pad(sign(abs.toFixed(spec.precision ?? 6)), spec, true);
-    case 'e': return pad(sign(goExponent(abs.toExponential(spec.precision ?? 6))), spec, true);
+    case 'f': return pad(sign(toFixedExact(abs, spec.precision ?? 6)), spec, true);
+    case 'e': return pad(sign(goExponent(toExponentialExact(abs, spec.precision ?? 6))), spec, true);
     case 'E': case 'F': case 'G': return formatFloat(verb.toLowerCase(), f, spec)?.toUpperCase();
     case 'b': case 'x': case 'X': throw new ValueError(`printf %${verb} of a float is not supported`);
     default: return undefined;
