@@ -7,7 +7,7 @@
 import { attestConfigFromFlags } from '../attest/config.js';
 import { ReimageError, errorMessage } from '../errors.js';
 import { createLogger } from '../log.js';
-import { findImages, loadImageRules, parseManifestStream } from '../manifests/index.js';
+import { loadImageRules, parseManifestStream, searchStream } from '../manifests/index.js';
 import { vulncheckConfigFromFlags } from '../vulncheck/config.js';
 import { formatUsage, parseFlags } from './flags.js';
 import { readAll, writeAll } from './io.js';
@@ -15,6 +15,7 @@ import { formatImageList } from './list-images.js';
 import { FLAGS } from './options.js';
 import { pipelineSettingsFromFlags } from './pipeline-settings.js';
 import { settingsFromFlags } from './settings.js';
+import { formatSuspects } from './suspects.js';
 
 export async function main(argv: readonly string[]): Promise<number> {
   try {
@@ -38,13 +39,20 @@ export async function main(argv: readonly string[]): Promise<number> {
 
     const input = job.mappingsOnly ? undefined : parseManifestStream(await readAll(process.stdin));
     if (input) log.debug(`read ${input.documents.length} documents (${input.text.length} characters)`);
-    const occurrences = input ? findImages(input, rules, { ...(settings.ignore && { ignore: settings.ignore }) }) : [];
-    if (input) log.debug(`found ${occurrences.length} image occurrences`);
+    const found = input
+      ? searchStream(input, rules, { ...(settings.ignore && { ignore: settings.ignore }), suspects: settings.suspects !== 'ignore' })
+      : { images: [], suspects: [] };
+    const occurrences = found.images;
+    if (input) log.debug(`found ${occurrences.length} image occurrences and ${found.suspects.length} suspects`);
+    if (found.suspects.length > 0 && settings.suspects === 'fail') {
+      throw new ReimageError(`-suspects=fail: ${formatSuspects(found.suspects)}`);
+    }
 
     if (settings.listImages) {
-      await writeAll(process.stdout, formatImageList(occurrences, settings.listFormat));
+      await writeAll(process.stdout, formatImageList(occurrences, found.suspects, settings.listFormat));
       return 0;
     }
+    if (found.suspects.length > 0) log.warn(formatSuspects(found.suspects));
 
     // Loaded on this path only (see gate.ts).
     const { runGate } = await import('./gate.js');

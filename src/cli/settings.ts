@@ -5,6 +5,7 @@ import { goRegExp } from '../regexp.js';
 import type { ParsedFlags } from './flags.js';
 import type { ListFormat } from './list-images.js';
 import type { FLAGS } from './options.js';
+import type { SuspectsMode } from './suspects.js';
 
 export interface FindSettings {
   readonly debug: boolean;
@@ -13,6 +14,7 @@ export interface FindSettings {
   readonly ignore: RegExp | undefined;
   readonly listImages: boolean;
   readonly listFormat: ListFormat;
+  readonly suspects: SuspectsMode;
 }
 
 function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
@@ -32,5 +34,6 @@ export function settingsFromFlags(parsed: ParsedFlags<typeof FLAGS>): FindSettin
     ignore: v.ignore ? goRegExp(v.ignore, 'flag -ignore') : undefined,
     listImages: v['list-images'],
     listFormat: oneOf('output', v.output, ['table', 'json'] as const),
+    suspects: oneOf('suspects', v.suspects, ['warn', 'fail', 'ignore'] as const),
   };
 }

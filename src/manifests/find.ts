@@ -1,7 +1,8 @@
 /**
  * Finds every image in a manifest stream: in the pod specs of built-in kinds, through `items` of
- * List kinds, and wherever the image rules' JSONPaths point. Each occurrence can be rewritten in
- * place.
+ * List kinds, and wherever the image rules' JSONPaths point (with a rule's imageRegexp, inside the
+ * strings they select). Each occurrence can be rewritten in place. On request it also finds the
+ * suspects: references in strings that nothing covers (see suspects.ts).
  */
 import { AggregateReimageError, ReimageError } from '../errors.js';
 import { parseReference, type ImageReference } from '../reference/reference.js';
@@ -11,6 +12,7 @@ import { jsonPath } from './lazy-deps.js';
 import { identify, type KubeObject } from './objects.js';
 import type { ImageRule, ImageRules } from './rules.js';
 import type { ManifestDocument, ManifestStream } from './stream.js';
+import { documentSuspects, suspectCandidates, type Suspect } from './suspects.js';
 import { childAt, type ScalarLocation, type TreeNode } from './tree.js';
 
 /** One place in the stream where an image is written. */
@@ -30,11 +32,14 @@ export class ImageOccurrence {
     readonly image: string,
     /** The image parsed and normalized (docker.io/library/nginx:latest). */
     readonly reference: ImageReference,
+    /** For an image inside a longer string (a rule's imageRegexp): where it sits in the string's value. */
+    readonly span?: StringSpan,
   ) {}
 
-  /** Rewrites this image in the stream (quoting it when needed). */
+  /** Rewrites this image in the stream (quoting it when needed); an embedded one changes alone. */
   setImage(newImage: string): void {
-    this.stream.setScalar(this.location, newImage);
+    if (this.span) this.stream.setSubstring(this.location, this.span, newImage);
+    else this.stream.setScalar(this.location, newImage);
   }
 
   /** "Deployment web/frontend" */
@@ -43,12 +48,28 @@ export class ImageOccurrence {
   }
 }
 
+/** A part of a string scalar's value. */
+export interface StringSpan {
+  /** The whole value of the scalar. */
+  readonly value: string;
+  readonly offset: number;
+  readonly length: number;
+}
+
 /** An image field that cannot be used: not a string, or not a valid reference. */
 export class ImageFieldError extends ReimageError {}
 
 export interface FindOptions {
   /** Images matching this are left completely alone: not reported, not checked. */
   readonly ignore?: RegExp;
+  /** Also look for suspects (references in strings outside every image field). */
+  readonly suspects?: boolean;
+}
+
+export interface FindResult {
+  readonly images: ImageOccurrence[];
+  /** Empty unless FindOptions.suspects. */
+  readonly suspects: Suspect[];
 }
 
 function describeObject(kind: string, namespace: string, name: string): string {
@@ -91,11 +112,24 @@ interface StreamMemo {
   readonly references: Map<string, ImageReference | Error>;
 }
 
+/** The stream's suspect candidates (offsets, increasing), and the first one not yet looked at. */
+interface CandidateCursor {
+  readonly offsets: readonly number[];
+  next: number;
+}
+
 /** The search of one document. */
 class DocumentSearch {
   private readonly found: { start: number; occurrence: ImageOccurrence }[] = [];
   private readonly errors: Error[] = [];
+  /** Start offsets of the whole-scalar image fields (ignored ones too). */
   private readonly seen = new Set<number>();
+  /** Their extents in the stream, for the suspects' first pass. */
+  private readonly fieldRanges: { start: number; end: number }[] = [];
+  /** Spans captured by imageRegexp rules, by the start offset of their scalar. */
+  private readonly spans = new Map<number, StringSpan[]>();
+  /** The objects searched (for -input yaml, the whole document). */
+  private objects: readonly KubeObject[] = [];
 
   constructor(
     private readonly stream: ManifestStream,
@@ -131,29 +165,75 @@ class DocumentSearch {
 
   private add(object: KubeObject, field: NodeAtPath, rule?: ImageRule): void {
     const { path, node } = field;
-    if (node.kind !== 'scalar' || typeof node.value !== 'string' || !node.location) {
+    const isString = node.kind === 'scalar' && typeof node.value === 'string' && node.location;
+    if (rule?.imageRegexp) {
+      // A pattern reaches into strings; anything else it selects simply does not match.
+      if (isString) this.addEmbedded(object, path, node, rule.imageRegexp);
+      return;
+    }
+    if (!isString) {
       const by = rule ? `${rule.name} selects ` : '';
       this.errors.push(new ImageFieldError(`${by}${this.where(object, path)}: want an image string, found ${valueType(node)}`));
       return;
     }
-    const { start } = node.location;
+    const location = node.location!;
+    const { start } = location;
     if (this.seen.has(start)) return;
     this.seen.add(start);
-    const image = node.value;
+    this.fieldRanges.push(location);
+    this.addOccurrence(object, path, location, node.value as string);
+  }
+
+  /** The image an imageRegexp captures in a string (none when it does not match). */
+  private addEmbedded(object: KubeObject, path: string, node: TreeNode & { kind: 'scalar' }, pattern: RegExp): void {
+    const location = node.location!;
+    const value = node.value as string;
+    const span = captureSpan(pattern, value);
+    if (!span || this.seen.has(location.start)) return;
+    const spans = this.spans.get(location.start) ?? [];
+    if (spans.some((s) => s.offset === span.offset)) return;
+    spans.push(span);
+    this.spans.set(location.start, spans);
+    this.addOccurrence(object, path, location, value.slice(span.offset, span.offset + span.length), span);
+  }
+
+  private addOccurrence(object: KubeObject, path: string, location: ScalarLocation, image: string, span?: StringSpan): void {
     if (this.options.ignore?.test(image)) return;
     const reference = this.reference(image);
     if (reference instanceof Error) {
-      this.errors.push(new ImageFieldError(`${this.where(object, path)}: ${reference.message}`));
+      const at = span ? ` (offset ${span.offset} of ${JSON.stringify(span.value)})` : '';
+      this.errors.push(new ImageFieldError(`${this.where(object, path)}${at}: ${reference.message}`));
       return;
     }
     const occurrence = new ImageOccurrence(
-      this.stream, node.location, this.doc.index, object.kind, object.apiVersion, object.namespace, object.name, path, image, reference,
+      this.stream, location, this.doc.index, object.kind, object.apiVersion, object.namespace, object.name, path, image, reference, span,
     );
-    this.found.push({ start, occurrence });
+    this.found.push({ start: location.start + (span?.offset ?? 0), occurrence });
+  }
+
+  /**
+   * The suspects of this document, once the images are found. `candidates` are the stream's
+   * suspectCandidates; the document is read in full only when one of its own lies outside every
+   * image field.
+   */
+  suspects(candidates: CandidateCursor): Suspect[] {
+    const { chunk } = this.doc;
+    const end = chunk.start + chunk.text.length;
+    const { offsets } = candidates;
+    let uncovered = false;
+    for (; candidates.next < offsets.length && offsets[candidates.next]! < end; candidates.next++) {
+      const at = offsets[candidates.next]!;
+      uncovered ||= !this.fieldRanges.some((r) => r.start <= at && at < r.end);
+    }
+    if (!uncovered) return [];
+    const { tree } = this.doc.full();
+    const coverage = { wholeScalars: this.seen, spans: this.spans };
+    return documentSuspects(this.doc.index, tree, this.objects, coverage, this.options.ignore);
   }
 
   /** Kubernetes objects: built-in kinds, and the rules that match them (rules read the full parse). */
   searchObjects(rules: readonly ImageRule[]): void {
+    this.objects = this.doc.objects;
     for (const object of this.doc.objects) {
       for (const field of object.imageFields) this.add(object, field);
       for (const rule of rules) {
@@ -168,27 +248,54 @@ class DocumentSearch {
   searchRaw(rules: readonly ImageRule[]): void {
     const { tree, data } = this.doc.full();
     const object: KubeObject = { prefix: [], path: '$', ...identify(tree), apiVersion: '', imageFields: [] };
+    this.objects = [object];
     for (const rule of rules) for (const f of ruleMatches(rule, data, tree, '$')) this.add(object, f, rule);
   }
 }
 
 /**
- * Finds every image occurrence, in stream order within each document. Unusable image fields are
- * collected and reported together.
+ * Where `pattern` captures in `value`: its first match's only group, located exactly (the engine
+ * reports the group's text, not its offset: a group that ends or starts the match, or occurs in
+ * it once, is unambiguous). Undefined when the pattern does not match, or the group is empty.
  */
-export function findImages(stream: ManifestStream, rules: ImageRules, options: FindOptions = {}): ImageOccurrence[] {
-  const found: ImageOccurrence[] = [];
+function captureSpan(pattern: RegExp, value: string): StringSpan | undefined {
+  const m = pattern.exec(value);
+  const group = m?.[1];
+  if (!m || !group) return undefined;
+  const whole = m[0];
+  let at: number;
+  if (whole.endsWith(group)) at = whole.length - group.length;
+  else if (whole.startsWith(group)) at = 0;
+  else if (whole.indexOf(group) === whole.lastIndexOf(group)) at = whole.indexOf(group);
+  else return undefined;
+  return { value, offset: m.index + at, length: group.length };
+}
+
+/**
+ * Finds every image occurrence, in stream order within each document, and (with
+ * options.suspects) every suspect. Unusable image fields are collected and reported together.
+ */
+export function searchStream(stream: ManifestStream, rules: ImageRules, options: FindOptions = {}): FindResult {
+  const images: ImageOccurrence[] = [];
+  const suspects: Suspect[] = [];
   const errors: Error[] = [];
   const memo: StreamMemo = { references: new Map() };
+  const candidates: CandidateCursor = { offsets: options.suspects ? suspectCandidates(stream.text) : [], next: 0 };
   for (const doc of stream.documents) {
     const search = new DocumentSearch(stream, doc, options, memo);
     if (rules.input === 'yaml') search.searchRaw(rules.rules);
     else search.searchObjects(rules.rules);
     const result = search.result();
-    found.push(...result.occurrences);
-    errors.push(...result.errors);
+    for (const o of result.occurrences) images.push(o);
+    for (const e of result.errors) errors.push(e);
+    if (options.suspects && result.errors.length === 0) for (const s of search.suspects(candidates)) suspects.push(s);
   }
   if (errors.length === 1) throw errors[0]!;
   if (errors.length > 1) throw new AggregateReimageError(`${errors.length} image fields are not usable`, errors);
-  return found;
+  return { images, suspects };
+}
+
+/** Every image occurrence (searchStream without the suspects). */
+export function findImages(stream: ManifestStream, rules: ImageRules, options: FindOptions = {}): ImageOccurrence[] {
+  return searchStream(stream, rules, { ...options, suspects: false }).images;
 }

@@ -2,6 +2,8 @@
  * Image rules: which JSONPaths hold images in which kinds of object. The file format is the Go
  * reimage's `-rules-config`: a YAML list of {kind, apiVersion, imageJSONP}, where kind and
  * apiVersion are (unanchored, RE2) regexps and `kind: Raw` marks rules for `-input yaml`.
+ * `imageRegexp` (ours) reaches into the selected strings: its single capture group is the image,
+ * as in `--prometheus-config-reloader=(.+)`.
  */
 import { readFile } from 'node:fs/promises';
 import { UsageError, errorMessage } from '../errors.js';
@@ -21,6 +23,8 @@ export interface ImageRule {
   readonly apiVersion: RegExp;
   /** JSONPath expressions (RFC 9535) selecting image strings. */
   readonly paths: readonly string[];
+  /** Where the image sits inside each selected string: the pattern's only capture group. */
+  readonly imageRegexp?: RegExp;
 }
 
 export interface ImageRules {
@@ -33,6 +37,7 @@ interface RuleConfig {
   kind?: string;
   apiVersion?: string;
   imageJSONP?: string[];
+  imageRegexp?: string;
 }
 
 /** Prometheus-operator objects whose `spec.image` is a container image. */
@@ -42,7 +47,9 @@ const BUILTIN_RULE_CONFIGS: readonly RuleConfig[] = ['Prometheus', 'Alertmanager
   imageJSONP: ['$.spec.image'],
 }));
 
-const FIELDS: Readonly<Record<string, keyof RuleConfig>> = { kind: 'kind', apiversion: 'apiVersion', imagejsonp: 'imageJSONP' };
+const FIELDS: Readonly<Record<string, keyof RuleConfig>> = {
+  kind: 'kind', apiversion: 'apiVersion', imagejsonp: 'imageJSONP', imageregexp: 'imageRegexp',
+};
 
 /** Checks the shape of a rules file (field names match case-insensitively, as Go's JSON decoding does). */
 function readRuleConfigs(data: unknown, source: string): RuleConfig[] {
@@ -56,7 +63,7 @@ function readRuleConfigs(data: unknown, source: string): RuleConfig[] {
     const config: RuleConfig = {};
     for (const [key, value] of Object.entries(item)) {
       const field = FIELDS[key.toLowerCase()];
-      if (!field) throw new RulesConfigError(`${where}: unknown field ${JSON.stringify(key)} (want kind, apiVersion, imageJSONP)`);
+      if (!field) throw new RulesConfigError(`${where}: unknown field ${JSON.stringify(key)} (want kind, apiVersion, imageJSONP, imageRegexp)`);
       if (field === 'imageJSONP') {
         if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
           throw new RulesConfigError(`${where}: imageJSONP must be a list of JSONPath strings`);
@@ -86,6 +93,43 @@ function checkJsonPaths(config: RuleConfig, name: string): void {
   }
 }
 
+/**
+ * Capture groups in an RE2 pattern: `(…)` and named `(?P<n>…)` / `(?<n>…)`, not `(?:…)`, escaped
+ * parentheses, `\Q…\E` literals or parentheses in character classes.
+ */
+export function captureGroupCount(pattern: string): number {
+  let count = 0;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === '\\') {
+      if (pattern[i + 1] === 'Q') {
+        const end = pattern.indexOf('\\E', i + 2);
+        i = end < 0 ? pattern.length : end + 1;
+      } else i++;
+    } else if (c === '[') {
+      // A class: a leading ] (after an optional ^) is literal, [:name:] is a POSIX class.
+      i += pattern[i + 1] === '^' ? 2 : 1;
+      if (pattern[i] === ']') i++;
+      for (; i < pattern.length && pattern[i] !== ']'; i++) {
+        if (pattern[i] === '\\') i++;
+        else if (pattern.startsWith('[:', i)) i = Math.max(i, pattern.indexOf(':]', i + 2) + 1);
+      }
+    } else if (c === '(') {
+      if (pattern[i + 1] !== '?' || /^\(\?P?<[A-Za-z_]/.test(pattern.slice(i, i + 5))) count++;
+    }
+  }
+  return count;
+}
+
+function compileImageRegexp(pattern: string, name: string): RegExp {
+  const re = goRegExp(pattern, `the imageRegexp of ${name}`);
+  const groups = captureGroupCount(pattern);
+  if (groups !== 1) {
+    throw new RulesConfigError(`${name}: imageRegexp ${JSON.stringify(pattern)} has ${groups} capture groups; want exactly one, around the image`);
+  }
+  return re;
+}
+
 function compileRule(config: RuleConfig, name: string): ImageRule {
   const raw = config.kind === 'Raw';
   return {
@@ -94,6 +138,7 @@ function compileRule(config: RuleConfig, name: string): ImageRule {
     kind: goRegExp(raw ? '' : config.kind ?? '', `the kind of ${name}`),
     apiVersion: goRegExp(raw ? '' : config.apiVersion ?? '', `the apiVersion of ${name}`),
     paths: config.imageJSONP ?? [],
+    ...(config.imageRegexp !== undefined && { imageRegexp: compileImageRegexp(config.imageRegexp, name) }),
   };
 }
 

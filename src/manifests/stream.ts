@@ -7,7 +7,7 @@ import { AggregateReimageError } from '../errors.js';
 import { composeDocument, InvalidYamlError, type ComposedDocument } from './compose.js';
 import { fastScan } from './fast-scan.js';
 import { objectsOf, SEARCHED_KEYS, type KubeObject } from './objects.js';
-import { renderScalar } from './scalar-edit.js';
+import { renderReplacements, renderScalar, type ValueReplacement } from './scalar-edit.js';
 import { splitDocuments, type DocumentChunk, type SplitStream } from './split.js';
 import { NeedsFullParse, type ScalarLocation } from './tree.js';
 
@@ -41,6 +41,8 @@ export class ManifestDocument {
 
 export class ManifestStream {
   private readonly edits = new Map<number, { end: number; text: string }>();
+  /** Replacements inside scalars' values, by the scalar's start offset. */
+  private readonly replacements = new Map<number, ValueReplacement[]>();
 
   constructor(
     readonly text: string,
@@ -51,6 +53,18 @@ export class ManifestStream {
   setScalar(location: ScalarLocation, value: string): void {
     const original = this.text.slice(location.start, location.end);
     this.edits.set(location.start, { end: location.end, text: renderScalar(original, location, value) });
+  }
+
+  /**
+   * Replaces the part `span` of the value of the scalar at `location` with `text`, leaving the
+   * rest of the scalar as written (other parts of the same scalar may be replaced too).
+   */
+  setSubstring(location: ScalarLocation, span: { value: string; offset: number; length: number }, text: string): void {
+    const others = (this.replacements.get(location.start) ?? []).filter((r) => r.offset !== span.offset);
+    const replacements = [...others, { offset: span.offset, length: span.length, text }];
+    this.replacements.set(location.start, replacements);
+    const original = this.text.slice(location.start, location.end);
+    this.edits.set(location.start, { end: location.end, text: renderReplacements(original, location, span.value, replacements) });
   }
 
   toString(): string {
