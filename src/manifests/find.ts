@@ -190,6 +190,13 @@ class DocumentSearch {
     const value = node.value as string;
     const span = captureSpan(pattern, value);
     if (!span || this.seen.has(location.start)) return;
+    if (span.length === value.length) {
+      // The whole string: an image field like any other.
+      this.seen.add(location.start);
+      this.fieldRanges.push(location);
+      this.addOccurrence(object, path, location, value);
+      return;
+    }
     const spans = this.spans.get(location.start) ?? [];
     if (spans.some((s) => s.offset === span.offset)) return;
     spans.push(span);
