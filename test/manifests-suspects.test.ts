@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { findImages, parseImageRules, parseManifestStream, RulesConfigError, searchStream } from '../src/manifests/index.js';
-import { captureGroupCount } from '../src/manifests/rules.js';
+import { captureGroupCount } from '../src/manifests/image-regexp.js';
 import { referenceBeyondDoubt } from '../src/manifests/suspects.js';
 
 const suspectsIn = (text: string, rulesYaml?: string, fastScan = true) =>

@@ -10,6 +10,7 @@ import type { JsonPathKey, NodeAtPath } from './builtin-kinds.js';
 import { formatJsonPath } from './json-path.js';
 import { jsonPath } from './lazy-deps.js';
 import { identify, type KubeObject } from './objects.js';
+import type { ImageRegexp } from './image-regexp.js';
 import type { ImageRule, ImageRules } from './rules.js';
 import type { ManifestDocument, ManifestStream } from './stream.js';
 import { documentSuspects, suspectCandidates, type Suspect } from './suspects.js';
@@ -185,11 +186,12 @@ class DocumentSearch {
   }
 
   /** The image an imageRegexp captures in a string (none when it does not match). */
-  private addEmbedded(object: KubeObject, path: string, node: TreeNode & { kind: 'scalar' }, pattern: RegExp): void {
+  private addEmbedded(object: KubeObject, path: string, node: TreeNode & { kind: 'scalar' }, pattern: ImageRegexp): void {
     const location = node.location!;
     const value = node.value as string;
-    const span = captureSpan(pattern, value);
-    if (!span || this.seen.has(location.start)) return;
+    const captured = pattern.capture(value);
+    if (!captured || this.seen.has(location.start)) return;
+    const span: StringSpan = { value, ...captured };
     if (span.length === value.length) {
       // The whole string: an image field like any other.
       this.seen.add(location.start);
@@ -258,24 +260,6 @@ class DocumentSearch {
     this.objects = [object];
     for (const rule of rules) for (const f of ruleMatches(rule, data, tree, '$')) this.add(object, f, rule);
   }
-}
-
-/**
- * Where `pattern` captures in `value`: its first match's only group, located exactly (the engine
- * reports the group's text, not its offset: a group that ends or starts the match, or occurs in
- * it once, is unambiguous). Undefined when the pattern does not match, or the group is empty.
- */
-function captureSpan(pattern: RegExp, value: string): StringSpan | undefined {
-  const m = pattern.exec(value);
-  const group = m?.[1];
-  if (!m || !group) return undefined;
-  const whole = m[0];
-  let at: number;
-  if (whole.endsWith(group)) at = whole.length - group.length;
-  else if (whole.startsWith(group)) at = 0;
-  else if (whole.indexOf(group) === whole.lastIndexOf(group)) at = whole.indexOf(group);
-  else return undefined;
-  return { value, offset: m.index + at, length: group.length };
 }
 
 /**

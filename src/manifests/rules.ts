@@ -6,13 +6,16 @@
  * as in `--prometheus-config-reloader=(.+)`.
  */
 import { readFile } from 'node:fs/promises';
-import { UsageError, errorMessage } from '../errors.js';
+import { errorMessage } from '../errors.js';
 import { goRegExp } from '../regexp.js';
+import { compileImageRegexp, type ImageRegexp } from './image-regexp.js';
 import { jsonPath, yaml } from './lazy-deps.js';
+import { RulesConfigError } from './rules-error.js';
+
+export { RulesConfigError };
 
 export type InputMode = 'k8s' | 'yaml';
 
-export class RulesConfigError extends UsageError {}
 
 export interface ImageRule {
   /** How errors name the rule: "rule 2 (kind ^Foo$) in rules.yaml" or "built-in rule for Prometheus". */
@@ -24,7 +27,7 @@ export interface ImageRule {
   /** JSONPath expressions (RFC 9535) selecting image strings. */
   readonly paths: readonly string[];
   /** Where the image sits inside each selected string: the pattern's only capture group. */
-  readonly imageRegexp?: RegExp;
+  readonly imageRegexp?: ImageRegexp;
 }
 
 export interface ImageRules {
@@ -91,43 +94,6 @@ function checkJsonPaths(config: RuleConfig, name: string): void {
       throw new RulesConfigError(`${name}: invalid JSONPath ${JSON.stringify(path)}: ${errorMessage(err)}`);
     }
   }
-}
-
-/**
- * Capture groups in an RE2 pattern: `(…)` and named `(?P<n>…)` / `(?<n>…)`, not `(?:…)`, escaped
- * parentheses, `\Q…\E` literals or parentheses in character classes.
- */
-export function captureGroupCount(pattern: string): number {
-  let count = 0;
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c === '\\') {
-      if (pattern[i + 1] === 'Q') {
-        const end = pattern.indexOf('\\E', i + 2);
-        i = end < 0 ? pattern.length : end + 1;
-      } else i++;
-    } else if (c === '[') {
-      // A class: a leading ] (after an optional ^) is literal, [:name:] is a POSIX class.
-      i += pattern[i + 1] === '^' ? 2 : 1;
-      if (pattern[i] === ']') i++;
-      for (; i < pattern.length && pattern[i] !== ']'; i++) {
-        if (pattern[i] === '\\') i++;
-        else if (pattern.startsWith('[:', i)) i = Math.max(i, pattern.indexOf(':]', i + 2) + 1);
-      }
-    } else if (c === '(') {
-      if (pattern[i + 1] !== '?' || /^\(\?P?<[A-Za-z_]/.test(pattern.slice(i, i + 5))) count++;
-    }
-  }
-  return count;
-}
-
-function compileImageRegexp(pattern: string, name: string): RegExp {
-  const re = goRegExp(pattern, `the imageRegexp of ${name}`);
-  const groups = captureGroupCount(pattern);
-  if (groups !== 1) {
-    throw new RulesConfigError(`${name}: imageRegexp ${JSON.stringify(pattern)} has ${groups} capture groups; want exactly one, around the image`);
-  }
-  return re;
 }
 
 function compileRule(config: RuleConfig, name: string): ImageRule {
