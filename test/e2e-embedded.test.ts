@@ -14,6 +14,7 @@ import { startRegistries, type TestRegistry } from './harness/registries.js';
 import { runReimage } from './harness/run-reimage.js';
 import { needsShared, sharedFixture } from './harness/shared-fixtures.js';
 import { tempDir } from './harness/temp-dir.js';
+import { fakeScannerCommand, fixture, recordedArgv } from './vulncheck/harness.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BUNDLE_FILE = 'manifests/kube-prometheus-bundle.yaml';
@@ -44,10 +45,13 @@ describe('an image embedded in an argument, end to end', { skip: needsShared(BUN
     await layout?.remove();
   });
 
-  it('is copied, rewritten with the rest of the argument intact, and recorded in the mappings', async () => {
+  it('is copied, rewritten with the rest of the argument intact, scanned and recorded in the mappings', async () => {
     const dir = await tempDir();
     const mappingsFile = path.join(dir, 'mappings.json');
+    const argvLog = path.join(dir, 'scanned.log');
+    const scanner = await fakeScannerCommand(dir, { reportFile: fixture('scanners/trivy/alpine-310.json'), argvLog });
     const r = await runReimage([
+      '-vulncheck-max-cvss', '11', '-vulncheck-command', scanner,
       '-rules-config', path.join(ROOT, 'examples/rules/prometheus-operator.yaml'),
       '-registry-mirror', `quay.io=${regs.src.host}`,
       '-rename-remote-path', `${regs.dst.host}/mirror`,
@@ -67,7 +71,11 @@ describe('an image embedded in an argument, end to end', { skip: needsShared(BUN
       // The copy is there, byte for byte.
       const source = image.replace('quay.io', regs.src.host);
       assert.equal(await inspectRaw(tag), await inspectRaw(source));
+      // The vulnerability check scanned it (at its final name) and recorded what it found.
+      assert.ok(mappings[image]!.foundCVEs?.length, image);
     }
+    const scanned = (await recordedArgv(argvLog)).map((a) => a.at(-1)).sort();
+    assert.deepEqual(scanned, [OPERATOR, RELOADER].map((image) => `${mappings[image]!.tag.replace(/:[0-9a-f]{64}$/, '')}@${mappings[image]!.digest}`).sort());
 
     // The output is the bundle byte for byte, but for the two images; the argument keeps its flag.
     const expected = bundle
