@@ -62,7 +62,7 @@ describe('an image embedded in an argument, end to end', { skip: needsShared(BUN
     assert.doesNotMatch(r.stderr, /suspect/);
     assert.match(r.stderr, /2 images found, 2 distinct: 0 already present, 2 copied/);
 
-    const mappings = JSON.parse(await readFile(mappingsFile, 'utf8')) as Record<string, { tag: string; digest: string }>;
+    const mappings = JSON.parse(await readFile(mappingsFile, 'utf8')) as Record<string, { tag: string; digest: string; foundCVEs?: string[] }>;
     assert.deepEqual(Object.keys(mappings).sort(), [OPERATOR, RELOADER].sort());
     for (const image of [OPERATOR, RELOADER]) {
       const { tag, digest } = mappings[image]!;

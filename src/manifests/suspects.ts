@@ -8,7 +8,8 @@
  * reference beyond doubt: its first component names a registry (it has a dot or a port, or is
  * `localhost`) and it has a tag or a digest. URLs, paths, versions and `host:port` never qualify.
  * The value of an env var named RELATED_IMAGE_* (the OLM convention) is a suspect whenever it is a
- * valid reference.
+ * valid reference, and so is the value of a key named `image` that names a registry, tag or not
+ * (custom resources' image fields: Tekton's `image: mirror.gcr.io/ubuntu`).
  *
  * Reading every string of every document would cost the fast scanner its speed, so one pass over
  * the raw text first finds words that could qualify; only documents with such a word outside
@@ -54,13 +55,16 @@ function namesRegistry(text: string, start: number, slash: number): boolean {
   return slash - start === 9 && text.startsWith('localhost', start);
 }
 
-/** A word that is an image reference beyond doubt, parsed; undefined otherwise. */
-export function referenceBeyondDoubt(word: string): ImageReference | undefined {
+/**
+ * A word that is an image reference beyond doubt, parsed; undefined otherwise. `untagged` accepts
+ * one without a tag or digest (for the value of an `image` key).
+ */
+export function referenceBeyondDoubt(word: string, untagged = false): ImageReference | undefined {
   const slash = word.indexOf('/');
   if (slash <= 0 || !namesRegistry(word, 0, slash)) return undefined;
   try {
     const parts = parseParts(word);
-    if (parts.tag === undefined && parts.digest === undefined) return undefined;
+    if (!untagged && parts.tag === undefined && parts.digest === undefined) return undefined;
     return parseReference(word);
   } catch {
     return undefined;
@@ -90,14 +94,24 @@ export function suspectCandidates(text: string): number[] {
       const c = text.charCodeAt(end);
       if (isDelimiter(c)) break;
       if (c === SLASH) tagOrDigest = false;
-      else if (c === 0x3a || c === 0x40) tagOrDigest = true;
+      // A colon that ends the word is YAML's key indicator (`app.kubernetes.io/name: x`), not a tag.
+      else if ((c === 0x3a || c === 0x40) && end + 1 < text.length && !isDelimiter(text.charCodeAt(end + 1))) tagOrDigest = true;
     }
-    if (tagOrDigest && start < slash && namesRegistry(text, start, slash)) found.push(start);
+    if ((tagOrDigest || afterImageKey(text, start)) && start < slash && namesRegistry(text, start, slash)) found.push(start);
     slash = end;
   }
   const related: number[] = [];
   for (let at = text.indexOf(RELATED_IMAGE); at >= 0; at = text.indexOf(RELATED_IMAGE, at + 1)) related.push(at);
   return related.length === 0 ? found : [...found, ...related].sort((a, b) => a - b);
+}
+
+/** Is the word at `start` the value of a YAML key `image` (`image: x`, `image: "x"`)? */
+function afterImageKey(text: string, start: number): boolean {
+  let p = start;
+  const q = text.charCodeAt(p - 1);
+  if (q === 0x22 || q === 0x27) p--;
+  while (text.charCodeAt(p - 1) === 0x20) p--;
+  return p >= 6 && text.startsWith('image:', p - 6);
 }
 
 /** What is already an image (whole image-field scalars, by start offset; captured spans inside rule-matched strings). */
@@ -160,15 +174,16 @@ export function documentSuspects(
       reference,
     });
   };
-  const visit = (node: TreeNode | undefined, relatedImage: boolean) => {
+  /** `valueOf`: the value is that of an env var named RELATED_IMAGE_*, or of a key named image. */
+  const visit = (node: TreeNode | undefined, valueOf?: 'related-image' | 'image') => {
     if (!node || node.kind === 'opaque') return;
     if (node.kind === 'scalar') {
       if (typeof node.value !== 'string' || !node.location || coverage.wholeScalars.has(node.location.start)) return;
       const value = node.value;
       const spans = coverage.spans.get(node.location.start);
       const words = referencesIn(value);
-      if (relatedImage && words.length === 0 && !overlaps(spans, 0, value.length)) {
-        const reference = validReference(value);
+      if (valueOf && words.length === 0 && !overlaps(spans, 0, value.length)) {
+        const reference = valueOf === 'image' ? referenceBeyondDoubt(value, true) : validReference(value);
         if (reference) report(value, 0, value, reference, true);
         return;
       }
@@ -180,7 +195,7 @@ export function documentSuspects(
     if (node.kind === 'seq') {
       node.items.forEach((item, i) => {
         path.push(i);
-        visit(item, false);
+        visit(item);
         path.pop();
       });
       return;
@@ -192,10 +207,10 @@ export function documentSuspects(
       // With duplicate keys the last one wins (see MapNode): earlier ones are not part of the object.
       if (node.keys.lastIndexOf(key) !== i) return;
       path.push(key);
-      visit(node.values[i], related && key === 'value');
+      visit(node.values[i], key === 'image' ? 'image' : related && key === 'value' ? 'related-image' : undefined);
       path.pop();
     });
   };
-  visit(tree, false);
+  visit(tree);
   return found;
 }
