@@ -60,6 +60,15 @@ data:
     proxy:
       image: "docker.io/istio/proxyv2:1.22.0"
     url: https://example.com:443/x
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: other
+data:
+  script: |
+    echo hello
+  sidecar: quay.io/other/thing:2
 `;
 
 test('suspects: whole scalars, --flag= and KEY= values, words in longer strings, RELATED_IMAGE_* env values, ConfigMap data', () => {
@@ -73,6 +82,7 @@ test('suspects: whole scalars, --flag= and KEY= values, words in longer strings,
     '0 $.spec.template.spec.containers[0].env[1].value postgres:16',
     "1 $.data['queue-sidecar-image'] gcr.io/knative/queue:1.15",
     "1 $.data['config.yaml'] 17+30 docker.io/istio/proxyv2:1.22.0",
+    '2 $.data.sidecar quay.io/other/thing:2',
   ];
   assert.deepEqual(suspectsIn(OPERATOR), expected);
   assert.deepEqual(suspectsIn(OPERATOR, undefined, false), expected);
@@ -87,7 +97,7 @@ test('image fields are never suspects, and rules that cover a string remove its 
 `;
   const left = suspectsIn(OPERATOR, rules);
   assert.ok(!left.some((s) => s.includes('reloader') || s.includes('postgres')), left.join('\n'));
-  assert.equal(left.length, 7);
+  assert.equal(left.length, 8);
   assert.deepEqual(findImages(parseManifestStream(OPERATOR), parseImageRules(rules, 'rules.yaml', 'k8s')).map((o) => `${o.path} ${o.image}`), [
     '$.spec.template.spec.containers[0].image quay.io/op/operator:v1',
     '$.spec.template.spec.containers[0].args[0] quay.io/op/reloader:v1',

@@ -14,7 +14,7 @@ import type { ImageRegexp } from './image-regexp.js';
 import type { ImageRule, ImageRules } from './rules.js';
 import type { ManifestDocument, ManifestStream } from './stream.js';
 import { documentSuspects, suspectCandidates, type Suspect } from './suspects.js';
-import { childAt, type ScalarLocation, type TreeNode } from './tree.js';
+import { childAt, NeedsFullParse, type ScalarLocation, type TreeNode } from './tree.js';
 
 /** One place in the stream where an image is written. */
 export class ImageOccurrence {
@@ -230,14 +230,23 @@ class DocumentSearch {
     const end = chunk.start + chunk.text.length;
     const { offsets } = candidates;
     let uncovered = false;
+    const first = candidates.next;
     for (; candidates.next < offsets.length && offsets[candidates.next]! < end; candidates.next++) {
       const at = offsets[candidates.next]!;
       uncovered ||= !this.fieldRanges.some((r) => r.start <= at && at < r.end);
     }
     if (!uncovered) return [];
-    const { tree } = this.doc.full();
     const coverage = { wholeScalars: this.seen, spans: this.spans };
-    return documentSuspects(this.doc.index, tree, this.objects, coverage, this.options.ignore);
+    const mine = offsets.slice(first, candidates.next);
+    const candidateIn = (from: number, to: number) => mine.some((at) => from <= at && at < to);
+    const search = (tree: TreeNode | undefined) => documentSuspects(this.doc.index, tree, this.objects, coverage, this.options.ignore, candidateIn);
+    try {
+      return search(this.stream.everything(this.doc));
+    } catch (err) {
+      // The fast scanner skipped over a flow collection or a block scalar: read it all.
+      if (!(err instanceof NeedsFullParse)) throw err;
+      return search(this.doc.full().tree);
+    }
   }
 
   /** Kubernetes objects: built-in kinds, and the rules that match them (rules read the full parse). */

@@ -9,7 +9,7 @@ import { fastScan } from './fast-scan.js';
 import { objectsOf, SEARCHED_KEYS, type KubeObject } from './objects.js';
 import { renderReplacements, renderScalar, type ValueReplacement } from './scalar-edit.js';
 import { splitDocuments, type DocumentChunk, type SplitStream } from './split.js';
-import { NeedsFullParse, type ScalarLocation } from './tree.js';
+import { NeedsFullParse, WantedKeys, type ScalarLocation, type TreeNode } from './tree.js';
 
 export class ManifestDocument {
   private composed: ComposedDocument | undefined;
@@ -47,7 +47,21 @@ export class ManifestStream {
   constructor(
     readonly text: string,
     readonly documents: readonly ManifestDocument[],
+    /** The split stream, for the fast scanner's second reading (absent: every document is read in full). */
+    private readonly split?: SplitStream,
   ) {}
+
+  /**
+   * The whole tree of a document, every key and string included: from the fast scanner when it
+   * reads the document (flow collections and block scalars stay opaque), else from the full parser.
+   */
+  everything(doc: ManifestDocument): TreeNode | undefined {
+    if (!doc.isComposed && this.split) {
+      const scanned = fastScan(this.split, doc.chunk, WantedKeys.ALL);
+      if (scanned) return scanned.tree;
+    }
+    return doc.full().tree;
+  }
 
   /** Replaces the scalar at `location` with `value`, quoting it if it needs quoting. */
   setScalar(location: ScalarLocation, value: string): void {
@@ -122,5 +136,5 @@ export function parseManifestStream(text: string, options: { fastScan?: boolean 
   }
   if (errors.length === 1) throw errors[0]!;
   if (errors.length > 1) throw new AggregateReimageError(`${errors.length} documents are not valid YAML`, errors);
-  return new ManifestStream(text, documents);
+  return new ManifestStream(text, documents, useFastScan ? split : undefined);
 }

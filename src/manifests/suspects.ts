@@ -19,7 +19,7 @@ import { parseParts, parseReference, type ImageReference } from '../reference/re
 import { formatJsonPath } from './json-path.js';
 import type { JsonPathKey } from './builtin-kinds.js';
 import type { KubeObject } from './objects.js';
-import type { TreeNode } from './tree.js';
+import { NeedsFullParse, type TreeNode } from './tree.js';
 
 /** One reference found in a string outside every image field. */
 export interface Suspect {
@@ -151,11 +151,14 @@ function objectAt(objects: readonly KubeObject[], path: readonly JsonPathKey[]):
 }
 
 /**
- * Every suspect in a fully read document, in document order. `ignore` drops references the user
+ * Every suspect in a document's whole tree, in document order (NeedsFullParse at a part the fast
+ * scanner skipped over, unless no candidate lies in it). `ignore` drops references the user
  * asked to leave alone.
  */
 export function documentSuspects(
   doc: number, tree: TreeNode | undefined, objects: readonly KubeObject[], coverage: Coverage, ignore: RegExp | undefined,
+  /** Whether a candidate (suspectCandidates) lies in the stream from start to end: a skipped part without one is left unread. */
+  candidateIn: (start: number, end: number) => boolean,
 ): Suspect[] {
   const found: Suspect[] = [];
   const path: JsonPathKey[] = [];
@@ -176,7 +179,11 @@ export function documentSuspects(
   };
   /** `valueOf`: the value is that of an env var named RELATED_IMAGE_*, or of a key named image. */
   const visit = (node: TreeNode | undefined, valueOf?: 'related-image' | 'image') => {
-    if (!node || node.kind === 'opaque') return;
+    if (!node) return;
+    if (node.kind === 'opaque') {
+      if (node.start !== undefined && node.end !== undefined && !candidateIn(node.start, node.end)) return;
+      throw new NeedsFullParse('opaque node');
+    }
     if (node.kind === 'scalar') {
       if (typeof node.value !== 'string' || !node.location || coverage.wholeScalars.has(node.location.start)) return;
       const value = node.value;
