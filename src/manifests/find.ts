@@ -126,9 +126,9 @@ class DocumentSearch {
   /** Start offsets of the whole-scalar image fields (ignored ones too). */
   private readonly seen = new Set<number>();
   /** Their extents in the stream, for the suspects' first pass. */
-  private readonly fieldRanges: { start: number; end: number }[] = [];
+  private readonly fieldRanges: ScalarLocation[] = [];
   /** Spans captured by imageRegexp rules, by the start offset of their scalar. */
-  private readonly spans = new Map<number, StringSpan[]>();
+  private spans: Map<number, StringSpan[]> | undefined;
   /** The objects searched (for -input yaml, the whole document). */
   private objects: readonly KubeObject[] = [];
 
@@ -181,7 +181,7 @@ class DocumentSearch {
     const { start } = location;
     if (this.seen.has(start)) return;
     this.seen.add(start);
-    this.fieldRanges.push(location);
+    if (this.options.suspects) this.fieldRanges.push(location);
     this.addOccurrence(object, path, location, node.value as string);
   }
 
@@ -195,10 +195,11 @@ class DocumentSearch {
     if (span.length === value.length) {
       // The whole string: an image field like any other.
       this.seen.add(location.start);
-      this.fieldRanges.push(location);
+      if (this.options.suspects) this.fieldRanges.push(location);
       this.addOccurrence(object, path, location, value);
       return;
     }
+    this.spans ??= new Map();
     const spans = this.spans.get(location.start) ?? [];
     if (spans.some((s) => s.offset === span.offset)) return;
     spans.push(span);
@@ -236,7 +237,7 @@ class DocumentSearch {
       uncovered ||= !this.fieldRanges.some((r) => r.start <= at && at < r.end);
     }
     if (!uncovered) return [];
-    const coverage = { wholeScalars: this.seen, spans: this.spans };
+    const coverage = { wholeScalars: this.seen, spans: this.spans ?? new Map() };
     const mine = offsets.slice(first, candidates.next);
     const candidateIn = (from: number, to: number) => mine.some((at) => from <= at && at < to);
     const search = (tree: TreeNode | undefined) => documentSuspects(this.doc.index, tree, this.objects, coverage, this.options.ignore, candidateIn);

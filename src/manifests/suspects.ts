@@ -86,8 +86,7 @@ function validReference(word: string): ImageReference | undefined {
 export function suspectCandidates(text: string): number[] {
   const found: number[] = [];
   for (let slash = text.indexOf('/'); slash >= 0; slash = text.indexOf('/', slash + 1)) {
-    let start = slash;
-    while (start > 0 && !isDelimiter(text.charCodeAt(start - 1))) start--;
+    // Forwards first: most slashes (apps/v1, app.kubernetes.io/name:) have no tag after them.
     let end = slash + 1;
     let tagOrDigest = false;
     for (; end < text.length; end++) {
@@ -97,6 +96,8 @@ export function suspectCandidates(text: string): number[] {
       // A colon that ends the word is YAML's key indicator (`app.kubernetes.io/name: x`), not a tag.
       else if ((c === 0x3a || c === 0x40) && end + 1 < text.length && !isDelimiter(text.charCodeAt(end + 1))) tagOrDigest = true;
     }
+    let start = slash;
+    while (start > 0 && !isDelimiter(text.charCodeAt(start - 1))) start--;
     if ((tagOrDigest || afterImageKey(text, start)) && start < slash && namesRegistry(text, start, slash)) found.push(start);
     slash = end;
   }
