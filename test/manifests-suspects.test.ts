@@ -166,3 +166,31 @@ test('a pattern that does not match a selected string skips it; other values it 
   const text = 'kind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n        - args: [--other=quay.io/x:1, 5, {a: b}]\n';
   assert.deepEqual(findImages(parseManifestStream(text), parseImageRules(rules, 'rules.yaml', 'k8s')), []);
 });
+
+test('a suspect in an item of a List names the item', () => {
+  const text = `apiVersion: v1
+kind: List
+items:
+  - apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: web, namespace: shop}
+    spec:
+      template:
+        spec:
+          containers:
+            - image: nginx:1
+              args: [--sidecar=quay.io/x/side:1]
+  - kind: ConfigMap
+    metadata:
+      name: cfg
+    data:
+      image: quay.io/x/cfg:2
+`;
+  for (const fastScan of [true, false]) {
+    const found = searchStream(parseManifestStream(text, { fastScan }), parseImageRules(undefined, 'r', 'k8s'), { suspects: true });
+    assert.deepEqual(found.suspects.map((s) => `${s.kind} ${s.namespace}/${s.name} ${s.path} ${s.image}`), [
+      'Deployment shop/web $.items[0].spec.template.spec.containers[0].args[0] quay.io/x/side:1',
+      'ConfigMap /cfg $.items[1].data.image quay.io/x/cfg:2',
+    ]);
+  }
+});

@@ -230,16 +230,30 @@ class DocumentSearch {
     const { chunk } = this.doc;
     const end = chunk.start + chunk.text.length;
     const { offsets } = candidates;
-    let uncovered = false;
     const first = candidates.next;
-    for (; candidates.next < offsets.length && offsets[candidates.next]! < end; candidates.next++) {
-      const at = offsets[candidates.next]!;
-      uncovered ||= !this.fieldRanges.some((r) => r.start <= at && at < r.end);
+    while (candidates.next < offsets.length && offsets[candidates.next]! < end) candidates.next++;
+    // Both in stream order (the fields almost always are already): one sweep, however many there are.
+    const ranges = this.fieldRanges;
+    if (ranges.some((r, i) => i > 0 && ranges[i - 1]!.start > r.start)) ranges.sort((a, b) => a.start - b.start);
+    let uncovered = false;
+    for (let i = first, j = 0; i < candidates.next && !uncovered; i++) {
+      const at = offsets[i]!;
+      while (j < ranges.length && ranges[j]!.end <= at) j++;
+      uncovered = !(j < ranges.length && ranges[j]!.start <= at);
     }
     if (!uncovered) return [];
     const coverage = { wholeScalars: this.seen, spans: this.spans ?? new Map() };
-    const mine = offsets.slice(first, candidates.next);
-    const candidateIn = (from: number, to: number) => mine.some((at) => from <= at && at < to);
+    const candidateIn = (from: number, to: number) => {
+      // The first of this document's candidates at or after `from`, by binary search.
+      let lo = first;
+      let hi = candidates.next;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (offsets[mid]! < from) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo < candidates.next && offsets[lo]! < to;
+    };
     const search = (tree: TreeNode | undefined) => documentSuspects(this.doc.index, tree, this.objects, coverage, this.options.ignore, candidateIn);
     try {
       return search(this.stream.everything(this.doc));

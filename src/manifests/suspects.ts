@@ -142,14 +142,7 @@ function overlaps(spans: readonly { offset: number; length: number }[] | undefin
   return spans?.some((s) => s.offset < offset + length && offset < s.offset + s.length) ?? false;
 }
 
-/** The innermost object (the document's root, or an item of a List) that holds `path`. */
-function objectAt(objects: readonly KubeObject[], path: readonly JsonPathKey[]): KubeObject | undefined {
-  let best: KubeObject | undefined;
-  for (const o of objects) {
-    if (o.prefix.length <= path.length && o.prefix.every((k, i) => k === path[i]) && (!best || o.prefix.length > best.prefix.length)) best = o;
-  }
-  return best;
-}
+const prefixKey = (path: readonly JsonPathKey[]) => path.join('\u0000');
 
 /**
  * Every suspect in a document's whole tree, in document order (NeedsFullParse at a part the fast
@@ -163,9 +156,11 @@ export function documentSuspects(
 ): Suspect[] {
   const found: Suspect[] = [];
   const path: JsonPathKey[] = [];
+  // The innermost object (the root, or an item of a List) holding the current path.
+  const objectsByPrefix = new Map(objects.map((o) => [prefixKey(o.prefix), o]));
+  let object: KubeObject | undefined;
   const report = (value: string, offset: number, word: string, reference: ImageReference, whole: boolean) => {
     if (ignore?.test(word)) return;
-    const object = objectAt(objects, path);
     found.push({
       doc,
       kind: object?.kind ?? '',
@@ -208,6 +203,8 @@ export function documentSuspects(
       });
       return;
     }
+    const outer = object;
+    if (path.length === 0 || (path.length >= 2 && path[path.length - 2] === 'items')) object = objectsByPrefix.get(prefixKey(path)) ?? object;
     const nameAt = node.keys.lastIndexOf('name');
     const name = nameAt < 0 ? undefined : node.values[nameAt];
     const related = name?.kind === 'scalar' && typeof name.value === 'string' && name.value.startsWith(RELATED_IMAGE);
@@ -218,6 +215,7 @@ export function documentSuspects(
       visit(node.values[i], key === 'image' ? 'image' : related && key === 'value' ? 'related-image' : undefined);
       path.pop();
     });
+    object = outer;
   };
   visit(tree);
   return found;
