@@ -109,7 +109,7 @@ test('the main job warns once about suspects, with their places and a rule that 
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, text);
   assert.equal(r.stderr.match(/warn:/g)?.length, 1, r.stderr);
-  assert.match(r.stderr, /reimage: warn: 1 image reference outside image fields \(suspect\) will not be checked, copied or rewritten:\n {2}document 1 \(Deployment cert-manager\/cert-manager\) \$\.spec\.template\.spec\.containers\[0\]\.args\[3\] \(offset 27, length 48\): quay\.io\/jetstack\/cert-manager-acmesolver:v1\.15\.1\n/);
+  assert.match(r.stderr, /reimage: warn: 1 image reference outside image fields \(suspect\) will not be checked, copied or rewritten:\n {2}Deployment cert-manager\/cert-manager \(cert-manager\/templates\/deployment\.yaml, document 1\) \$\.spec\.template\.spec\.containers\[0\]\.args\[3\] \(offset 27, length 48\): quay\.io\/jetstack\/cert-manager-acmesolver:v1\.15\.1\n/);
   assert.match(r.stderr, /- kind: \^Deployment\$\n {6}imageJSONP: \['\$\.spec\.template\.spec\.containers\[\*\]\.args\[\*\]'\]\n {6}imageRegexp: '\^--acme-http01-solver-image=\(\\S\+\)'/);
 
   // The suggested rule, as printed, covers the suspect.

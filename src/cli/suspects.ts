@@ -2,7 +2,7 @@
  * What a run says about suspects (image references in strings outside every image field): the
  * count, the first few places, and a rule that would cover the first one.
  */
-import type { Suspect } from '../manifests/index.js';
+import { describePlace, type Suspect } from '../manifests/index.js';
 
 export type SuspectsMode = 'warn' | 'fail' | 'ignore';
 
@@ -11,7 +11,7 @@ const LISTED = 5;
 function describe(s: Suspect): string {
   const object = `${s.kind || 'object'}${s.name ? ` ${s.namespace ? `${s.namespace}/` : ''}${s.name}` : ''}`;
   const at = s.span ? ` (offset ${s.span.offset}, length ${s.span.length})` : '';
-  return `document ${s.doc} (${object}) ${s.path}${at}: ${s.image}`;
+  return `${describePlace(object, s.source, s.doc)} ${s.path}${at}: ${s.image}`;
 }
 
 /** An RE2 pattern matching `text` literally. */

@@ -33,9 +33,15 @@ export class ImageOccurrence {
     readonly image: string,
     /** The image parsed and normalized (docker.io/library/nginx:latest). */
     readonly reference: ImageReference,
+    private readonly document: ManifestDocument,
     /** For an image inside a longer string (a rule's imageRegexp): where it sits in the string's value. */
     readonly span?: StringSpan,
   ) {}
+
+  /** The chart template the document came from, when Helm named it (read only for error messages). */
+  get source(): string | undefined {
+    return this.document.source;
+  }
 
   /** Rewrites this image in the stream (quoting it when needed); an embedded one changes alone. */
   setImage(newImage: string): void {
@@ -55,6 +61,15 @@ export interface StringSpan {
   readonly value: string;
   readonly offset: number;
   readonly length: number;
+}
+
+/**
+ * "Deployment shop/web (shop/templates/web.yaml, document 2)": what a user can find in
+ * `helm template` output first; the document number counts the stream reimage was given, which
+ * is not always the order `helm template` prints.
+ */
+export function describePlace(objectName: string, source: string | undefined, doc: number): string {
+  return `${objectName} (${source ? `${source}, ` : ''}document ${doc})`;
 }
 
 /** An image field that cannot be used: not a string, or not a valid reference. */
@@ -161,7 +176,7 @@ class DocumentSearch {
   }
 
   private where(object: KubeObject, path: string): string {
-    return `${path} in document ${this.doc.index} (${describeObject(object.kind, object.namespace, object.name)})`;
+    return `${path} in ${describePlace(describeObject(object.kind, object.namespace, object.name), this.doc.source, this.doc.index)}`;
   }
 
   private add(object: KubeObject, field: NodeAtPath, rule?: ImageRule): void {
@@ -216,7 +231,8 @@ class DocumentSearch {
       return;
     }
     const occurrence = new ImageOccurrence(
-      this.stream, location, this.doc.index, object.kind, object.apiVersion, object.namespace, object.name, path, image, reference, span,
+      this.stream, location, this.doc.index, object.kind, object.apiVersion, object.namespace, object.name, path, image, reference,
+      this.doc, span,
     );
     this.found.push({ start: location.start + (span?.offset ?? 0), occurrence });
   }
@@ -254,7 +270,7 @@ class DocumentSearch {
       }
       return lo < candidates.next && offsets[lo]! < to;
     };
-    const search = (tree: TreeNode | undefined) => documentSuspects(this.doc.index, tree, this.objects, coverage, this.options.ignore, candidateIn);
+    const search = (tree: TreeNode | undefined) => documentSuspects(this.doc, tree, this.objects, coverage, this.options.ignore, candidateIn);
     try {
       return search(this.stream.everything(this.doc));
     } catch (err) {

@@ -24,6 +24,8 @@ import { NeedsFullParse, type TreeNode } from './tree.js';
 /** One reference found in a string outside every image field. */
 export interface Suspect {
   readonly doc: number;
+  /** The chart template the document came from, when Helm named it. */
+  readonly source?: string | undefined;
   readonly kind: string;
   readonly namespace: string;
   readonly name: string;
@@ -150,7 +152,7 @@ const prefixKey = (path: readonly JsonPathKey[]) => path.join('\u0000');
  * asked to leave alone.
  */
 export function documentSuspects(
-  doc: number, tree: TreeNode | undefined, objects: readonly KubeObject[], coverage: Coverage, ignore: RegExp | undefined,
+  doc: { readonly index: number; readonly source?: string | undefined }, tree: TreeNode | undefined, objects: readonly KubeObject[], coverage: Coverage, ignore: RegExp | undefined,
   /** Whether a candidate (suspectCandidates) lies in the stream from start to end: a skipped part without one is left unread. */
   candidateIn: (start: number, end: number) => boolean,
 ): Suspect[] {
@@ -162,7 +164,8 @@ export function documentSuspects(
   const report = (value: string, offset: number, word: string, reference: ImageReference, whole: boolean) => {
     if (ignore?.test(word)) return;
     found.push({
-      doc,
+      doc: doc.index,
+      source: doc.source,
       kind: object?.kind ?? '',
       namespace: object?.namespace ?? '',
       name: object?.name ?? '',
