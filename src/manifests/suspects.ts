@@ -211,9 +211,11 @@ export function documentSuspects(
     const nameAt = node.keys.lastIndexOf('name');
     const name = nameAt < 0 ? undefined : node.values[nameAt];
     const related = name?.kind === 'scalar' && typeof name.value === 'string' && name.value.startsWith(RELATED_IMAGE);
+    // With duplicate keys the last one wins (see MapNode): earlier ones are not part of the object.
+    const last = new Map<string, number>();
+    node.keys.forEach((key, i) => last.set(key, i));
     node.keys.forEach((key, i) => {
-      // With duplicate keys the last one wins (see MapNode): earlier ones are not part of the object.
-      if (node.keys.lastIndexOf(key) !== i) return;
+      if (last.get(key) !== i) return;
       path.push(key);
       visit(node.values[i], key === 'image' ? 'image' : related && key === 'value' ? 'related-image' : undefined);
       path.pop();
