@@ -2,14 +2,14 @@
  * What a run says about suspects (image references in strings outside every image field): the
  * count, the first few places, and a rule that would cover the first one.
  */
-import { describePlace, type Suspect } from '../manifests/index.js';
+import { describeObject, describePlace, type Suspect } from '../manifests/index.js';
 
 export type SuspectsMode = 'warn' | 'fail' | 'ignore';
 
 const LISTED = 5;
 
 function describe(s: Suspect): string {
-  const object = `${s.kind || 'object'}${s.name ? ` ${s.namespace ? `${s.namespace}/` : ''}${s.name}` : ''}`;
+  const object = describeObject(s.kind, s.namespace, s.name);
   const at = s.span ? ` (offset ${s.span.offset}, length ${s.span.length})` : '';
   return `${describePlace(object, s.source, s.doc)} ${s.path}${at}: ${s.image}`;
 }

@@ -88,7 +88,8 @@ export interface FindResult {
   readonly suspects: Suspect[];
 }
 
-function describeObject(kind: string, namespace: string, name: string): string {
+/** "Deployment web/frontend" */
+export function describeObject(kind: string, namespace: string, name: string): string {
   const id = namespace ? `${namespace}/${name}` : name;
   return `${kind || 'object'}${id ? ` ${id}` : ''}`;
 }
