@@ -164,3 +164,22 @@ test("the README's RELATED_IMAGE_ rule selects env values by name", async () => 
     `$.spec.template.spec.containers[0].env[0].value registry.redhat.io/rhel9/postgresql-15@sha256:7d1e3b2a6c4f5e8d9a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f`,
   ]);
 });
+
+test('the rule suggested for each suspect of the operator manifests covers it, and selects nothing that is not an image', async () => {
+  const { suggestRule } = await import('../src/cli/suspects.js');
+  const { parseImageRules, parseManifestStream, searchStream } = await import('../src/manifests/index.js');
+  let checked = 0;
+  for (const manifest of ['tekton-pipelines.yaml', 'cert-manager.yaml', 'knative-serving.yaml', 'olm-operator.yaml']) {
+    const text = operator(manifest);
+    const { suspects } = searchStream(parseManifestStream(text), parseImageRules(undefined, 'r', 'k8s'), { suspects: true });
+    for (const s of suspects) {
+      const rule = suggestRule(s).split('\n').map((l) => l.slice(4)).join('\n');
+      // Throws if the rule selects a string that is not a valid image.
+      const found = searchStream(parseManifestStream(text), parseImageRules(rule, 'suggested', 'k8s'), { suspects: true });
+      assert.ok(found.images.some((o) => o.doc === s.doc && o.path === s.path && o.image === s.image), `${manifest} ${s.path}\n${rule}`);
+      assert.ok(!found.suspects.some((x) => x.doc === s.doc && x.path === s.path && x.image === s.image), `${manifest} ${s.path}`);
+      checked++;
+    }
+  }
+  assert.ok(checked >= 15, `${checked} suspects`);
+});

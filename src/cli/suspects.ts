@@ -22,18 +22,24 @@ function quoteMeta(text: string): string {
 /** The option in front of the reference (`--flag=`, `-flag=`, `KEY=`), when the string has one. */
 const OPTION_BEFORE = /(?:^|\s)(-{1,2}[A-Za-z0-9][\w.-]*=|[A-Za-z_][A-Za-z0-9_]*=)$/;
 
-/** A -rules-config rule (as YAML lines) that makes the suspect an image. */
+/**
+ * A -rules-config rule (as YAML lines) that makes the suspect an image. List indexes become
+ * `[*]`, so the rule selects its siblings too: an imageRegexp keeps it to strings that hold an
+ * image (the option in front of it, or its registry), except for an `image` key's own value.
+ */
 export function suggestRule(s: Suspect): string {
   const jsonPath = s.path.replace(/\[\d+\]/g, '[*]');
   const lines = [`- kind: ^${quoteMeta(s.kind)}$`, `  imageJSONP: ['${jsonPath.replaceAll("'", "''")}']`];
+  const registry = quoteMeta(s.image.slice(0, s.image.indexOf('/') + 1));
+  let pattern: string | undefined;
   if (s.span) {
     const before = s.value.slice(0, s.span.offset);
     const option = OPTION_BEFORE.exec(before)?.[1];
-    const pattern = option
-      ? `${before === option ? '^' : ''}${quoteMeta(option)}(\\S+)`
-      : `(${quoteMeta(s.image.slice(0, s.image.indexOf('/') + 1))}[^\\s"',;=]+)`;
-    lines.push(`  imageRegexp: '${pattern.replaceAll("'", "''")}'`);
+    pattern = option ? `${before === option ? '^' : ''}${quoteMeta(option)}(\\S+)` : `(${registry}[^\\s"',;=]+)`;
+  } else if (!/\.image$/.test(s.path)) {
+    pattern = `^(${registry}\\S+)$`;
   }
+  if (pattern) lines.push(`  imageRegexp: '${pattern.replaceAll("'", "''")}'`);
   return lines.map((line) => `    ${line}`).join('\n');
 }
 
