@@ -28,6 +28,10 @@ test('suspects on the shared manifests: exactly the images that need custom rule
     assert.deepEqual(suspects.filter((s) => s !== RELOADER).sort(), [...new Set(needRules)].sort(), name);
     assert.equal(suspects.includes(RELOADER), name === 'kube-prometheus-bundle', name);
 
+    // The fast scanner's every-key reading finds what the full parser finds.
+    const full = searchStream(parseManifestStream(text, { fastScan: false }), parseImageRules(undefined, 'rules', 'k8s'), { suspects: true });
+    assert.deepEqual(full.suspects, bare.suspects, name);
+
     const ruled = searchStream(parseManifestStream(text), parseImageRules(sharedRules, 'rules.yaml', 'k8s'), { suspects: true });
     assert.deepEqual(ruled.suspects.map(key), name === 'kube-prometheus-bundle' ? [RELOADER] : [], name);
     checked++;
