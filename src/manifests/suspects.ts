@@ -15,7 +15,7 @@
  * the raw text first finds words that could qualify; only documents with such a word outside
  * their image fields are read in full.
  */
-import { parseParts, parseReference, type ImageReference } from '../reference/reference.js';
+import { matchesImage, parseParts, parseReference, type ImageReference } from '../reference/reference.js';
 import { formatJsonPath } from './json-path.js';
 import type { JsonPathKey } from './builtin-kinds.js';
 import type { KubeObject } from './objects.js';
@@ -162,7 +162,7 @@ export function documentSuspects(
   const objectsByPrefix = new Map(objects.map((o) => [prefixKey(o.prefix), o]));
   let object: KubeObject | undefined;
   const report = (value: string, offset: number, word: string, reference: ImageReference, whole: boolean) => {
-    if (ignore?.test(word)) return;
+    if (ignore && matchesImage(ignore, word, reference)) return;
     found.push({
       doc: doc.index,
       source: doc.source,
