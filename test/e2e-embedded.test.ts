@@ -49,7 +49,7 @@ describe('an image embedded in an argument, end to end', { skip: needsShared(BUN
     const dir = await tempDir();
     const mappingsFile = path.join(dir, 'mappings.json');
     const argvLog = path.join(dir, 'scanned.log');
-    const scanner = await fakeScannerCommand(dir, { reportFile: fixture('scanners/trivy/alpine-310.json'), argvLog });
+    const scanner = await fakeScannerCommand(dir, { reportFile: fixture('scanners/trivy/debian-two-cves.json'), argvLog });
     const r = await runReimage([
       '-vulncheck-max-cvss', '11', '-vulncheck-command', scanner,
       '-rules-config', path.join(ROOT, 'examples/rules/prometheus-operator.yaml'),
