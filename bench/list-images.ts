@@ -1,7 +1,8 @@
 /**
  * Throughput of `reimage -list-images` on a large Helm-style stream: 10,000 documents, about 5 MB.
  * Runs the built CLI (bin/reimage, so `npm run build` first) a few times and prints MB/s (wall
- * clock, process start included) and the child's peak RSS.
+ * clock, process start included) and the child's peak RSS; then the same with a suspect (an image
+ * in an argument) in every workload, and that stream with -suspects=ignore.
  *
  *   node --import tsx bench/list-images.ts [documents]
  */
@@ -17,9 +18,9 @@ const RUNS = 3;
 /** GNU time reports the child's own peak RSS (kB) on stderr; without it, RSS is not measured. */
 const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 
-function runOnce(input: string): Promise<{ ms: number; maxRssKb: number | undefined; lines: number }> {
+function runOnce(input: string, extra: readonly string[] = []): Promise<{ ms: number; maxRssKb: number | undefined; lines: number }> {
   return new Promise((resolve, reject) => {
-    const cli = [process.execPath, `${root}bin/reimage`, '-list-images', '-output', 'json'];
+    const cli = [process.execPath, `${root}bin/reimage`, '-list-images', '-output', 'json', ...extra];
     const [command, ...args] = GNU_TIME ? [GNU_TIME, '-f', 'maxrss=%M', ...cli] : cli;
     const started = performance.now();
     const child = spawn(command!, args, { stdio: ['pipe', 'pipe', 'pipe'] });
@@ -55,3 +56,16 @@ for (let run = 1; run <= RUNS; run++) {
 }
 console.log(`best: ${(mb / (best / 1000)).toFixed(1)} MB/s (target >= 20), wall clock including process start`);
 console.log(GNU_TIME ? `peak RSS: ${(peakKb / 1024).toFixed(0)} MB (target < 300)` : 'peak RSS: not measured (no /usr/bin/time: run scripts/install-system-deps.sh as root)');
+
+for (const [label, extra] of [['a suspect in every workload', []], ['the same, -suspects=ignore', ['-suspects=ignore']]] as const) {
+  const withSuspects = manifestStream(documents, { suspects: true });
+  const size = Buffer.byteLength(withSuspects) / 1e6;
+  let fastest = Infinity;
+  let lines = 0;
+  for (let run = 1; run <= RUNS; run++) {
+    const r = await runOnce(withSuspects, extra);
+    fastest = Math.min(fastest, r.ms);
+    lines = r.lines;
+  }
+  console.log(`${label}: best ${(size / (fastest / 1000)).toFixed(1)} MB/s (${fastest.toFixed(0)} ms, ${lines} lines listed)`);
+}

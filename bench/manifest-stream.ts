@@ -1,5 +1,5 @@
 /** A synthetic `helm template` stream for benchmarks: workloads, Services, ConfigMaps and CronJobs. */
-function workload(i: number): string {
+function workload(i: number, suspect: boolean): string {
   const name = `svc-${i}`;
   const kinds = ['Deployment', 'StatefulSet', 'DaemonSet', 'Service', 'ConfigMap', 'CronJob'];
   const kind = kinds[i % kinds.length]!;
@@ -40,7 +40,7 @@ metadata:
   const pod = `      containers:
         - name: app
           image: "registry.example.com/platform/${name}:1.${i % 50}.0"
-          args: ["--port=8080", "--verbose"]
+          args: ["--port=8080", "${suspect ? `--sidecar-image=quay.io/example/sidecar:1.${i % 50}.0` : '--verbose'}"]
           resources: {}
         - name: proxy
           image: envoyproxy/envoy:v1.${i % 30}.1
@@ -69,7 +69,10 @@ ${pod.replace(/^/gm, '    ').trimEnd()}
 ${pod}`;
 }
 
-/** `count` documents joined into one stream. */
-export function manifestStream(count: number): string {
-  return Array.from({ length: count }, (_, i) => workload(i)).join('---\n');
+/**
+ * `count` documents joined into one stream. With `suspects`, every workload also names an image
+ * in an argument (a suspect: reimage reads those documents' every string).
+ */
+export function manifestStream(count: number, options: { suspects?: boolean } = {}): string {
+  return Array.from({ length: count }, (_, i) => workload(i, options.suspects ?? false)).join('---\n');
 }

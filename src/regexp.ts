@@ -10,12 +10,20 @@ import { UsageError } from './errors.js';
 
 export class InvalidRegexpError extends UsageError {}
 
-/** A compiled Go regexp: only matching is offered (all reimage needs), in linear time. */
+/** A compiled Go regexp, matched in linear time. */
 export interface GoRegexp {
   /** Whether the regexp matches anywhere in `text`. */
   test(text: string): boolean;
   /** The pattern as given. */
   readonly source: string;
+}
+
+/** What goRegExp compiles: matching plus capture groups (rules' imageRegexp). */
+export interface GoCapturingRegexp extends GoRegexp {
+  /** Capturing groups in the pattern. */
+  readonly groupCount: number;
+  /** Where group `group` of the leftmost match sits in `text` (undefined: no match, or the group took no part). */
+  capture(text: string, group: number): { readonly offset: number; readonly length: number } | undefined;
 }
 
 /** Hints for what Go rejects and users of other engines often write. */
@@ -31,7 +39,7 @@ function hint(pattern: string): string {
  * Compiles a Go RE2 regexp. `what` names where it came from ("flag -ignore", "rule 2 kind") so
  * that the error says which one is bad.
  */
-export function goRegExp(pattern: string, what: string): GoRegexp {
+export function goRegExp(pattern: string, what: string): GoCapturingRegexp {
   let re: RE2JS;
   try {
     re = RE2JS.compile(pattern);
@@ -40,5 +48,15 @@ export function goRegExp(pattern: string, what: string): GoRegexp {
     const reason = err.message.replace(/^error parsing regexp: /, '');
     throw new InvalidRegexpError(`invalid regexp ${JSON.stringify(pattern)} for ${what}: ${reason}${hint(pattern)}`);
   }
-  return { source: pattern, test: (text) => re.test(text) };
+  return {
+    source: pattern,
+    groupCount: re.groupCount(),
+    test: (text) => re.test(text),
+    capture(text, group) {
+      const m = re.matcher(text);
+      if (!m.find()) return undefined;
+      const start = m.start(group);
+      return start < 0 ? undefined : { offset: start, length: m.end(group) - start };
+    },
+  };
 }

@@ -8,7 +8,7 @@ import { attestConfigFromFlags } from '../attest/config.js';
 import { ReimageError, errorMessage, invalidFlagValue } from '../errors.js';
 import { createLogger } from '../log.js';
 import { redact } from '../redact.js';
-import { findImages, loadImageRules, parseManifestStream } from '../manifests/index.js';
+import { loadImageRules, parseManifestStream, searchStream } from '../manifests/index.js';
 import { vulncheckConfigFromFlags } from '../vulncheck/config.js';
 import { formatUsage, parseFlags } from './flags.js';
 import { readStdin, writeStderr, writeStdout } from './io.js';
@@ -18,6 +18,7 @@ import { MAX_TIMER_MS, pipelineSettingsFromFlags } from './pipeline-settings.js'
 import { armRunDeadline } from './run-deadline.js';
 import { settingsFromFlags } from './settings.js';
 import { describeShard, inShard, type Shard } from './shard.js';
+import { formatSuspects } from './suspects.js';
 import { versionString } from './version.js';
 
 function runTimeout(ms: number): number {
@@ -53,15 +54,22 @@ export async function main(argv: readonly string[]): Promise<number> {
 
     const input = job.mappingsOnly ? undefined : parseManifestStream(await readStdin());
     if (input) log.debug(`read ${input.documents.length} documents (${input.text.length} characters)`);
-    const occurrences = input ? findImages(input, rules, { ...(settings.ignore && { ignore: settings.ignore }) }) : [];
-    if (input) log.debug(`found ${occurrences.length} image occurrences`);
+    const found = input
+      ? searchStream(input, rules, { ...(settings.ignore && { ignore: settings.ignore }), suspects: settings.suspects !== 'ignore' })
+      : { images: [], suspects: [] };
+    const occurrences = found.images;
+    if (input) log.debug(`found ${occurrences.length} image occurrences and ${found.suspects.length} suspects`);
+    if (found.suspects.length > 0 && settings.suspects === 'fail') {
+      throw new ReimageError(`-suspects=fail: ${formatSuspects(found.suspects)}`);
+    }
 
     if (settings.listImages) {
       deadline.disarm();
-      const listed = shard ? occurrences.filter((o) => inShard(o.reference, shard!)) : occurrences;
-      await writeStdout(formatImageList(listed, settings.listFormat));
+      const inThisShard = (o: { readonly reference: Parameters<typeof inShard>[0] }) => !shard || inShard(o.reference, shard);
+      await writeStdout(formatImageList(occurrences.filter(inThisShard), found.suspects.filter(inThisShard), settings.listFormat));
       return 0;
     }
+    if (found.suspects.length > 0) log.warn(formatSuspects(found.suspects));
 
     // Loaded on this path only (see gate.ts).
     const { runGate } = await import('./gate.js');

@@ -31,6 +31,7 @@ export const FLAGS = {
   ignore: s('regexp: images matching it are left completely alone (not looked up, not recorded)', '', 'regexp'),
   'list-images': b('(new) print every image occurrence and exit, touching no registry'),
   output: s('(new) format of -list-images: table or json (one object per line)', 'table'),
+  suspects: s('(new) image references in strings outside image fields (suspects): warn, fail or ignore', 'warn'),
 
   // Registry access
   'insecure-registry': list('(new) registry host[:port] to reach over plain HTTP (repeatable or comma-separated)', 'host'),

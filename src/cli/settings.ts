@@ -6,6 +6,7 @@ import type { ParsedFlags } from './flags.js';
 import type { ListFormat } from './list-images.js';
 import type { FLAGS } from './options.js';
 import { parseShard, type Shard } from './shard.js';
+import type { SuspectsMode } from './suspects.js';
 
 export interface FindSettings {
   readonly debug: boolean;
@@ -15,6 +16,7 @@ export interface FindSettings {
   readonly listImages: boolean;
   readonly listFormat: ListFormat;
   readonly shard: Shard | undefined;
+  readonly suspects: SuspectsMode;
 }
 
 function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
@@ -43,5 +45,6 @@ export function settingsFromFlags(parsed: ParsedFlags<typeof FLAGS>): FindSettin
     listImages: v['list-images'],
     listFormat: oneOf('output', v.output, ['table', 'json'] as const),
     shard,
+    suspects: oneOf('suspects', v.suspects, ['warn', 'fail', 'ignore'] as const),
   };
 }

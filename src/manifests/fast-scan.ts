@@ -12,6 +12,7 @@
  * Every line is checked, but nodes are built only for the keys the caller wants (WantedKeys):
  * allocating the rest, only for the garbage collector to free it, was most of the cost.
  */
+import { composeDocument } from './compose.js';
 import { isSimpleFlowLine } from './flow-check.js';
 import type { DocumentChunk, SplitStream } from './split.js';
 import { resolveCorePlain } from './plain-scalar.js';
@@ -141,6 +142,14 @@ class Scanner {
     return -1;
   }
 
+  /** A plain key written from start to colon (spaces before the colon aside), as the full parser reads it. */
+  private keyText(start: number, colon: number): string {
+    let end = colon;
+    while (this.text.charCodeAt(end - 1) === SPACE) end--;
+    const value = resolveCorePlain(this.text.slice(start, end));
+    return String(value);
+  }
+
   /** Index in wanted.names of the key written from start to colon (spaces before the colon aside), or -1. */
   private wantedIndex(wanted: WantedKeys, start: number, colon: number): number {
     let end = colon;
@@ -154,14 +163,18 @@ class Scanner {
 
   /** A block mapping whose keys sit at column col, starting at line this.i. */
   private map(col: number, wanted: WantedKeys | undefined): TreeNode {
-    const values = wanted && new Array<TreeNode | undefined>(wanted.names.length);
+    const all = wanted?.all === true;
+    // With WantedKeys.ALL every key is read, in order; otherwise values sit at wanted.names' indexes.
+    const keys: string[] | undefined = all ? [] : undefined;
+    const values = wanted && (all ? [] : new Array<TreeNode | undefined>(wanted.names.length));
     const t = this.text;
     for (;;) {
       const i = this.i;
       const colon = this.keyEnd(i, col);
       if (colon < 0) giveUp();
-      const k = wanted ? this.wantedIndex(wanted, this.starts[i]! + col, colon) : -1;
-      const keyWanted = k < 0 ? undefined : wanted?.inside[k];
+      if (keys) keys.push(this.keyText(this.starts[i]! + col, colon));
+      const k = wanted && !all ? this.wantedIndex(wanted, this.starts[i]! + col, colon) : -1;
+      const keyWanted = all ? wanted : k < 0 ? undefined : wanted?.inside[k];
       let p = colon + 1;
       while (p < this.ends[i]! && t.charCodeAt(p) === SPACE) p++;
       let value: TreeNode;
@@ -177,10 +190,11 @@ class Scanner {
         this.skipIgnorable();
         if (this.indentAt(this.i) > col) giveUp();
       }
-      if (values && k >= 0) values[k] = value;
+      if (keys) values!.push(value);
+      else if (values && k >= 0) values[k] = value;
       this.skipIgnorable();
       const n = this.indentAt(this.i);
-      if (n < col) return wanted && values ? { kind: 'map', keys: wanted.names, values, partial: true } : OPAQUE;
+      if (n < col) return wanted && values ? { kind: 'map', keys: keys ?? wanted.names, values, partial: !keys } : OPAQUE;
       if (n > col || this.isSeqItem(this.i, col)) giveUp();
     }
   }
@@ -263,8 +277,8 @@ class Scanner {
         },
       };
     }
-    if (c === 0x5b || c === 0x7b) return this.flow(t.slice(p, end), wanted);
-    if (c === 0x7c || c === 0x3e) return this.blockScalar(t.slice(p, end), parentCol);
+    if (c === 0x5b || c === 0x7b) return this.flow(t.slice(p, end), p, wanted);
+    if (c === 0x7c || c === 0x3e) return this.blockScalar(t.slice(p, end), p, parentCol, wanted);
     if (isIndicator(c)) giveUp();
     if ((c === DASH || c === 0x3f || c === COLON) && (p + 1 === end || t.charCodeAt(p + 1) === SPACE)) giveUp();
     let stop = end;
@@ -293,18 +307,22 @@ class Scanner {
     return q === end || (q > from && this.text.charCodeAt(q) === HASH);
   }
 
-  /** A flow collection on one line: `{}` and `[]` are read, anything else is checked and skipped. */
-  private flow(source: string, wanted: WantedKeys | undefined): TreeNode {
+  /**
+   * A flow collection on one line, at offset `start`: `{}` and `[]` are read, anything else is
+   * checked and skipped, or, for WantedKeys.ALL, read by the full parser (just this line).
+   */
+  private flow(source: string, start: number, wanted: WantedKeys | undefined): TreeNode {
     if (EMPTY_FLOW.test(source)) {
       if (!wanted) return OPAQUE;
       return source[0] === '[' ? { kind: 'seq', items: [] } : { kind: 'map', keys: [], values: [], partial: false };
     }
     if (!isSimpleFlowLine(source)) giveUp();
-    return OPAQUE;
+    if (!wanted?.all) return OPAQUE;
+    return composeDocument({ index: 0, start, line: 0, lineCount: 1, text: source }).tree ?? giveUp();
   }
 
-  /** Skips a block scalar's lines, checking their indentation. */
-  private blockScalar(header: string, parentCol: number): TreeNode {
+  /** Skips a block scalar's lines (its header at offset `start`), checking their indentation. */
+  private blockScalar(header: string, start: number, parentCol: number, wanted: WantedKeys | undefined): TreeNode {
     if (!BLOCK_HEADER.test(header)) giveUp();
     let contentIndent = -1;
     let maxLeadingBlank = 0;
@@ -322,6 +340,6 @@ class Scanner {
       } else if (n < contentIndent) giveUp();
     }
     // Trailing blank lines belong to the scalar; the caller skips them anyway.
-    return OPAQUE;
+    return wanted?.all ? { kind: 'opaque', start, end: this.ends[this.i - 1]! } : OPAQUE;
   }
 }

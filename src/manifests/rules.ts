@@ -2,15 +2,20 @@
  * Image rules: which JSONPaths hold images in which kinds of object. The file format is the Go
  * reimage's `-rules-config`: a YAML list of {kind, apiVersion, imageJSONP}, where kind and
  * apiVersion are (unanchored, RE2) regexps and `kind: Raw` marks rules for `-input yaml`.
+ * `imageRegexp` (ours) reaches into the selected strings: its single capture group is the image,
+ * as in `--prometheus-config-reloader=(.+)`.
  */
 import { readFile } from 'node:fs/promises';
-import { UsageError, errorMessage } from '../errors.js';
+import { errorMessage } from '../errors.js';
 import { goRegExp, type GoRegexp } from '../regexp.js';
+import { compileImageRegexp, type ImageRegexp } from './image-regexp.js';
 import { jsonPath, yaml } from './lazy-deps.js';
+import { RulesConfigError } from './rules-error.js';
+
+export { RulesConfigError };
 
 export type InputMode = 'k8s' | 'yaml';
 
-export class RulesConfigError extends UsageError {}
 
 export interface ImageRule {
   /** How errors name the rule: "rule 2 (kind ^Foo$) in rules.yaml" or "built-in rule for Prometheus". */
@@ -21,6 +26,8 @@ export interface ImageRule {
   readonly apiVersion: GoRegexp;
   /** JSONPath expressions (RFC 9535) selecting image strings. */
   readonly paths: readonly string[];
+  /** Where the image sits inside each selected string: the pattern's only capture group. */
+  readonly imageRegexp?: ImageRegexp;
 }
 
 export interface ImageRules {
@@ -33,6 +40,7 @@ interface RuleConfig {
   kind?: string;
   apiVersion?: string;
   imageJSONP?: string[];
+  imageRegexp?: string;
 }
 
 /** Prometheus-operator objects whose `spec.image` is a container image. */
@@ -42,7 +50,9 @@ const BUILTIN_RULE_CONFIGS: readonly RuleConfig[] = ['Prometheus', 'Alertmanager
   imageJSONP: ['$.spec.image'],
 }));
 
-const FIELDS: Readonly<Record<string, keyof RuleConfig>> = { kind: 'kind', apiversion: 'apiVersion', imagejsonp: 'imageJSONP' };
+const FIELDS: Readonly<Record<string, keyof RuleConfig>> = {
+  kind: 'kind', apiversion: 'apiVersion', imagejsonp: 'imageJSONP', imageregexp: 'imageRegexp',
+};
 
 /** Checks the shape of a rules file (field names match case-insensitively, as Go's JSON decoding does). */
 function readRuleConfigs(data: unknown, source: string): RuleConfig[] {
@@ -56,7 +66,7 @@ function readRuleConfigs(data: unknown, source: string): RuleConfig[] {
     const config: RuleConfig = {};
     for (const [key, value] of Object.entries(item)) {
       const field = FIELDS[key.toLowerCase()];
-      if (!field) throw new RulesConfigError(`${where}: unknown field ${JSON.stringify(key)} (want kind, apiVersion, imageJSONP)`);
+      if (!field) throw new RulesConfigError(`${where}: unknown field ${JSON.stringify(key)} (want kind, apiVersion, imageJSONP, imageRegexp)`);
       if (field === 'imageJSONP') {
         if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
           throw new RulesConfigError(`${where}: imageJSONP must be a list of JSONPath strings`);
@@ -94,6 +104,7 @@ function compileRule(config: RuleConfig, name: string): ImageRule {
     kind: goRegExp(raw ? '' : config.kind ?? '', `the kind of ${name}`),
     apiVersion: goRegExp(raw ? '' : config.apiVersion ?? '', `the apiVersion of ${name}`),
     paths: config.imageJSONP ?? [],
+    ...(config.imageRegexp !== undefined && { imageRegexp: compileImageRegexp(config.imageRegexp, name) }),
   };
 }
 

@@ -20,3 +20,60 @@ export function renderScalar(original: string, location: ScalarLocation, value: 
   cst.setScalarValue(token, value, { inFlow: location.inFlow, ...(type && { type }) });
   return cst.stringify(token);
 }
+
+/** One replacement inside a scalar's value. */
+export interface ValueReplacement {
+  readonly offset: number;
+  readonly length: number;
+  readonly text: string;
+}
+
+/** Characters an image reference is written with: safe in any scalar style, never needing escapes. */
+const REFERENCE_CHARACTERS = /^[A-Za-z0-9._/:@[\]-]*$/;
+
+/**
+ * Where value offset `offset` is in the scalar's source, when the value is written there
+ * character for character (a one-line plain scalar, a quoted one without escapes or line breaks);
+ * undefined otherwise.
+ */
+function sourceOffsetOf(original: string, location: ScalarLocation, value: string): ((offset: number) => number) | undefined {
+  switch (location.tokenType) {
+    case 'scalar':
+      return original === value ? (offset) => offset : undefined;
+    case 'single-quoted-scalar':
+      if (original !== `'${value.replaceAll("'", "''")}'`) return undefined;
+      return (offset) => 1 + offset + (value.slice(0, offset).split("'").length - 1);
+    case 'double-quoted-scalar':
+      return original === `"${value}"` && !original.includes('\\') ? (offset) => 1 + offset : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The source text that replaces `original` once parts of its value are replaced. Only those parts
+ * change (quotes, escapes and the rest of the text stay as written), unless the scalar cannot be
+ * edited in place: then, as with renderScalar, the whole scalar is written again in its style, or
+ * quoted when a plain scalar would no longer read as a string.
+ */
+export function renderReplacements(original: string, location: ScalarLocation, value: string, replacements: readonly ValueReplacement[]): string {
+  const sorted = [...replacements].sort((a, b) => a.offset - b.offset);
+  let newValue = '';
+  let pos = 0;
+  for (const r of sorted) {
+    newValue += value.slice(pos, r.offset) + r.text;
+    pos = r.offset + r.length;
+  }
+  newValue += value.slice(pos);
+  const toSource = sourceOffsetOf(original, location, value);
+  const inPlace = toSource && sorted.every((r) => REFERENCE_CHARACTERS.test(r.text)) &&
+    !(location.tokenType === 'scalar' && plainWouldChangeType(newValue));
+  if (!inPlace) return renderScalar(original, location, newValue);
+  let out = '';
+  let at = 0;
+  for (const r of sorted) {
+    out += original.slice(at, toSource(r.offset)) + r.text;
+    at = toSource(r.offset + r.length);
+  }
+  return out + original.slice(at);
+}

@@ -7,9 +7,9 @@ import { AggregateReimageError } from '../errors.js';
 import { composeDocument, InvalidYamlError, type ComposedDocument } from './compose.js';
 import { fastScan } from './fast-scan.js';
 import { objectsOf, SEARCHED_KEYS, type KubeObject } from './objects.js';
-import { renderScalar } from './scalar-edit.js';
+import { renderReplacements, renderScalar, type ValueReplacement } from './scalar-edit.js';
 import { splitDocuments, type DocumentChunk, type SplitStream } from './split.js';
-import { NeedsFullParse, type ScalarLocation } from './tree.js';
+import { NeedsFullParse, WantedKeys, type ScalarLocation, type TreeNode } from './tree.js';
 
 export class ManifestDocument {
   private composed: ComposedDocument | undefined;
@@ -70,11 +70,27 @@ function sourceComment(text: string): string | undefined {
 
 export class ManifestStream {
   private readonly edits = new Map<number, { end: number; text: string }>();
+  /** Replacements inside scalars' values, by the scalar's start offset. */
+  private readonly replacements = new Map<number, ValueReplacement[]>();
 
   constructor(
     readonly text: string,
     readonly documents: readonly ManifestDocument[],
+    /** The split stream, for the fast scanner's second reading (absent: every document is read in full). */
+    private readonly split?: SplitStream,
   ) {}
+
+  /**
+   * The whole tree of a document, every key and string included: from the fast scanner when it
+   * reads the document (flow collections and block scalars stay opaque), else from the full parser.
+   */
+  everything(doc: ManifestDocument): TreeNode | undefined {
+    if (!doc.isComposed && this.split) {
+      const scanned = fastScan(this.split, doc.chunk, WantedKeys.ALL);
+      if (scanned) return scanned.tree;
+    }
+    return doc.full().tree;
+  }
 
   /** Replaces the scalar at `location` with `value`, quoting it if it needs quoting. */
   setScalar(location: ScalarLocation, value: string): void {
@@ -84,6 +100,18 @@ export class ManifestStream {
   /** The text that would replace the scalar at `location`; throws when it cannot be rewritten. */
   renderScalar(location: ScalarLocation, value: string): string {
     return renderScalar(this.text.slice(location.start, location.end), location, value);
+  }
+
+  /**
+   * Replaces the part `span` of the value of the scalar at `location` with `text`, leaving the
+   * rest of the scalar as written (other parts of the same scalar may be replaced too).
+   */
+  setSubstring(location: ScalarLocation, span: { value: string; offset: number; length: number }, text: string): void {
+    const others = (this.replacements.get(location.start) ?? []).filter((r) => r.offset !== span.offset);
+    const replacements = [...others, { offset: span.offset, length: span.length, text }];
+    this.replacements.set(location.start, replacements);
+    const original = this.text.slice(location.start, location.end);
+    this.edits.set(location.start, { end: location.end, text: renderReplacements(original, location, span.value, replacements) });
   }
 
   toString(): string {
@@ -149,5 +177,5 @@ export function parseManifestStream(text: string, options: { fastScan?: boolean 
   }
   if (errors.length === 1) throw errors[0]!;
   if (errors.length > 1) throw new AggregateReimageError(`${errors.length} documents are not valid YAML`, errors);
-  return new ManifestStream(text, documents);
+  return new ManifestStream(text, documents, useFastScan ? split : undefined);
 }

@@ -25,6 +25,14 @@ export class WantedKeys {
   /** What is wanted inside the value of names[i]. */
   readonly inside: WantedKeys[] = [];
 
+  /** Every key, at every depth (for the suspects, which read every string). */
+  static readonly ALL: WantedKeys = new WantedKeys(true);
+
+  constructor(
+    /** Wants every key, and everything inside each: `names` and `inside` are unused. */
+    readonly all = false,
+  ) {}
+
   /** Wants `key`, and `inside` within its value; returns `inside`. */
   add(key: string, inside = new WantedKeys()): WantedKeys {
     this.names.push(key);
@@ -73,6 +81,9 @@ export interface ScalarNode {
  */
 interface OpaqueNode {
   readonly kind: 'opaque';
+  /** Its extent in the stream, when read with WantedKeys.ALL (a block scalar). */
+  readonly start?: number;
+  readonly end?: number;
 }
 
 export type TreeNode = MapNode | SeqNode | ScalarNode | OpaqueNode;
