@@ -13,6 +13,7 @@ import { type AttestConfig, attestImages } from '../attest/index.js';
 import type { MappingEntry } from '../mappings/format.js';
 import { parseReference } from '../reference/reference.js';
 import { RegistryClient } from '../registry/index.js';
+import { SignatureHooks, type SignatureSettings } from '../signatures/gate.js';
 import { writeAll } from './io.js';
 import type { PipelineSettings } from './pipeline-settings.js';
 import { formatSummary, progressReporter } from './summary.js';
@@ -25,6 +26,7 @@ export interface GateJob {
   readonly job: PipelineSettings;
   readonly vulncheck: VulncheckConfig;
   readonly attest: AttestConfig | undefined;
+  readonly signatures: SignatureSettings;
   readonly ignore: RegExp | undefined;
   readonly log: Logger;
   /** The stream read from stdin; undefined with -mappings-only. */
@@ -37,14 +39,15 @@ function staticSites(mappings: StaticMappings, ignore: RegExp | undefined): Imag
   return [...mappings.entries.keys()].filter((key) => !ignore?.test(key)).map((image) => ({ image, reference: parseReference(image) }));
 }
 
-export async function runGate({ job, vulncheck, attest, ignore, log, input, occurrences }: GateJob): Promise<void> {
+export async function runGate({ job, vulncheck, attest, signatures, ignore, log, input, occurrences }: GateJob): Promise<void> {
   const started = Date.now();
   const client = new RegistryClient({ ...job.registry, logger: log });
   const registry = new ResolveOnce(client);
   const staticMappings = job.staticMappings && await loadStaticMappings(job.staticMappings, client);
   if (staticMappings && job.verifyStaticMappings) await verifyStaticMappings(staticMappings, registry);
 
-  // Check, pin, rename and copy every distinct image.
+  // Check, pin, rename and copy every distinct image (and check and copy its signatures and referrers).
+  const hooks = SignatureHooks.enabled(signatures) ? new SignatureHooks(client.artifacts, log, signatures, job.clobber) : undefined;
   const progress = progressReporter(process.stderr);
   const pipeline = new Pipeline(registry, {
     ...(job.rename && { rename: job.rename }),
@@ -54,6 +57,7 @@ export async function runGate({ job, vulncheck, attest, ignore, log, input, occu
     noCopy: job.noCopy,
     dryRun: job.dryRun,
     logger: log,
+    ...(hooks && { hooks }),
     onProgress: progress.update,
   });
   const result = await pipeline.run(staticMappings && job.mappingsOnly ? staticSites(staticMappings, ignore) : occurrences)
@@ -82,7 +86,7 @@ export async function runGate({ job, vulncheck, attest, ignore, log, input, occu
   const mappings = new Map<string, MappingEntry>();
   for (const [original, m] of result.mappings) {
     const v = verdictByImage.get(digestRefs.get(original) ?? '');
-    mappings.set(original, { ...m, ...(v && mappingCveFields(v)) });
+    mappings.set(original, { ...m, ...(v && mappingCveFields(v)), ...hooks?.record(m.tag) });
   }
 
   await writeMappings(mappings, { file: job.writeMappingsFile, image: job.writeMappingsImage }, client, { dryRun: job.dryRun, logger: log });

@@ -15,6 +15,7 @@ import { formatImageList } from './list-images.js';
 import { FLAGS } from './options.js';
 import { pipelineSettingsFromFlags } from './pipeline-settings.js';
 import { settingsFromFlags } from './settings.js';
+import { signatureSettingsFromFlags } from './signature-settings.js';
 
 export async function main(argv: readonly string[]): Promise<number> {
   try {
@@ -34,6 +35,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const job = pipelineSettingsFromFlags(parsed, log);
     const vulncheck = vulncheckConfigFromFlags(parsed.values, log);
     const attest = attestConfigFromFlags(parsed.values, log);
+    const signatures = await signatureSettingsFromFlags(parsed);
     const rules = await loadImageRules(settings.rulesConfig, settings.input);
 
     const input = job.mappingsOnly ? undefined : parseManifestStream(await readAll(process.stdin));
@@ -48,7 +50,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 
     // Loaded on this path only (see gate.ts).
     const { runGate } = await import('./gate.js');
-    await runGate({ job, vulncheck, attest, ignore: settings.ignore, log, input, occurrences });
+    await runGate({ job, vulncheck, attest, signatures, ignore: settings.ignore, log, input, occurrences });
     return 0;
   } catch (err) {
     process.stderr.write(`reimage: ${errorMessage(err)}\n`);

@@ -78,6 +78,18 @@ export const FLAGS = {
   'grafeas-endpoint': s('(new) Container Analysis (Grafeas) REST base URL', DEFAULT_GRAFEAS_ENDPOINT, 'url'),
   'gcp-access-token-file': s('(new) file holding a Google Cloud access token, instead of application default credentials', '', 'file'),
 
+  // Signatures and referrers
+  'verify-signature-key': {
+    kind: 'repeat',
+    usage: '(new) PEM public key file (ECDSA P-256/P-384, RSA, Ed25519): every image must carry a cosign signature that verifies under one of these keys (repeatable)',
+    default: [],
+    valueName: 'file',
+  },
+  'verify-signature-ignore-images': s('(new) regexp of final images (digest references) to skip signature checks for', '', 'regexp'),
+  'copy-referrers': b('(new) copy cosign signatures, attestations and SBOMs and OCI referrers along with each copied image'),
+  'copy-referrers-artifact-type': list('(new) with -copy-referrers, copy only OCI referrers of this artifact type (repeatable or comma-separated)', 'type'),
+  'show-referrers': b('(new) with -list-images -output json, look up each image\'s digest, signatures and other referrers in its registry'),
+
   // Attestation
   'binauthz-attestor': s('Binary Authorization attestor to attest for, e.g. projects/P/attestors/A', '', 'attestor'),
   'binauthz-endpoint': s('(new) Binary Authorization REST base URL', DEFAULT_BINAUTHZ_ENDPOINT, 'url'),

@@ -4,7 +4,8 @@
  *
  *   {"nginx:1.27":{"tag":"registry.example.com/imported/index.docker.io/library/nginx:4f…","digest":"sha256:4f…"}}
  *
- * Writing produces that format (plus `ignoredCVEs`/`foundCVEs` when a vulnerability check ran),
+ * Writing produces that format (plus `ignoredCVEs`/`foundCVEs` when a vulnerability check ran, and
+ * `signatures`/`referrers`/`signatureKey` when signatures were checked or referrers copied),
  * byte-compatible with Go's json.Marshal: keys sorted, no spaces, <>& escaped. Reading accepts
  * every format the Go tool has written: CVE lists as IDs or as {ID,CVSS,Risk,Desc} objects, and
  * the newer `vulncheckResult` with Ignored/Accepted/Rejected.
@@ -21,6 +22,12 @@ export interface MappingEntry {
   readonly ignoredCVEs?: readonly string[];
   /** IDs of vulnerabilities found and accepted (or, when read from a newer file, rejected). */
   readonly foundCVEs?: readonly string[];
+  /** (new) Digests of the cosign `.sig` manifests at the target (image, then platform manifests). */
+  readonly signatures?: readonly string[];
+  /** (new) Digests of the other referrers at the target: attestations, SBOMs, OCI referrers. */
+  readonly referrers?: readonly string[];
+  /** (new) The -verify-signature-key file that verified the image's signature. */
+  readonly signatureKey?: string;
 }
 
 /** Mappings keyed by the image as written in the manifests. */
@@ -42,6 +49,9 @@ export function serializeMappings(mappings: Mappings): string {
       digest: e.digest,
       ...(e.ignoredCVEs?.length && { ignoredCVEs: e.ignoredCVEs }),
       ...(e.foundCVEs?.length && { foundCVEs: e.foundCVEs }),
+      ...(e.signatures?.length && { signatures: e.signatures }),
+      ...(e.referrers?.length && { referrers: e.referrers }),
+      ...(e.signatureKey !== undefined && { signatureKey: e.signatureKey }),
     };
   }
   return goEscape(JSON.stringify(ordered));
@@ -78,9 +88,23 @@ export function parseMappings(text: string, source: string): Map<string, Mapping
     const found = cveIds(value.foundCVEs).concat(
       ...(isObject(value.vulncheckResult) ? [cveIds(value.vulncheckResult.Accepted), cveIds(value.vulncheckResult.Rejected)] : []),
     );
-    result.set(key, { tag, digest, ...(ignored.length && { ignoredCVEs: ignored }), ...(found.length && { foundCVEs: found }) });
+    const signatures = digestList(value.signatures, '"signatures"', bad);
+    const referrers = digestList(value.referrers, '"referrers"', bad);
+    if (value.signatureKey !== undefined && typeof value.signatureKey !== 'string') throw bad('"signatureKey" must be a string');
+    result.set(key, {
+      tag, digest, ...(ignored.length && { ignoredCVEs: ignored }), ...(found.length && { foundCVEs: found }),
+      ...(signatures.length && { signatures }), ...(referrers.length && { referrers }),
+      ...(typeof value.signatureKey === 'string' && { signatureKey: value.signatureKey }),
+    });
   }
   return result;
+}
+
+/** An optional list of digests (the fields reimage adds; the Go reader ignores them). */
+function digestList(list: Json | undefined, field: string, bad: (why: string) => Error): string[] {
+  if (list === undefined) return [];
+  if (!Array.isArray(list) || !list.every((d): d is string => typeof d === 'string' && isDigest(d))) throw bad(`${field} must be a list of digests`);
+  return list;
 }
 
 function checkReference(ref: string, bad: (why: string) => Error): void {

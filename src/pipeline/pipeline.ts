@@ -72,6 +72,17 @@ interface StaticLookup {
 
 export type OutputForm = 'tag' | 'digest' | 'tag-and-digest';
 
+/** Checks and follow-up work per image that live outside the pipeline (signatures, referrers). */
+export interface ImageHooks {
+  /**
+   * Planning, before anything is written: may refuse the image (the error is reported with the
+   * other failing images). `source` is pinned to the digest; `finals` are its final references.
+   */
+  checkSource?(source: ImageReference, finals: readonly string[]): Promise<void>;
+  /** The target now holds the image (copied by this run, or already there). */
+  afterEnsure?(source: ImageReference, target: ImageReference): Promise<void>;
+}
+
 export interface PipelineOptions {
   /** Renaming, on when -rename-remote-path and -rename-template are both set. */
   readonly rename?: { readonly template: RenameTemplate; readonly remotePath: string; readonly ignore: RegExp };
@@ -83,6 +94,7 @@ export interface PipelineOptions {
   readonly noCopy: boolean;
   readonly dryRun: boolean;
   readonly logger: Logger;
+  readonly hooks?: ImageHooks;
   /** Called as each distinct image is planned, then as each target is ensured; the CLI shows it on a TTY. */
   readonly onProgress?: (phase: 'checking' | 'copying', done: number, total: number) => void;
 }
@@ -249,6 +261,18 @@ export class Pipeline {
   /** Names the target of every spelling of one distinct image. */
   private async plan(group: Group): Promise<Plan[]> {
     const source = group.reference;
+    const plans = await this.targets(group);
+    const checkSource = this.options.hooks?.checkSource;
+    if (checkSource) {
+      const byDigest = new Map<string, string[]>();
+      for (const p of plans) byDigest.set(p.digest, [...(byDigest.get(p.digest) ?? []), p.target]);
+      for (const [digest, finals] of byDigest) await checkSource(withDigest(source, digest), finals);
+    }
+    return plans;
+  }
+
+  private async targets(group: Group): Promise<Plan[]> {
+    const source = group.reference;
     const { staticMappings, rename } = this.options;
     if (staticMappings) {
       return group.spellings.map((written) => {
@@ -269,8 +293,15 @@ export class Pipeline {
     });
   }
 
-  /** Makes sure the target holds the image. */
+  /** Makes sure the target holds the image, then runs the afterEnsure hook. */
   private async ensure(plan: Plan): Promise<Outcome> {
+    const outcome = await this.ensureImage(plan);
+    const afterEnsure = this.options.hooks?.afterEnsure;
+    if (afterEnsure && outcome.kind !== 'not-copied') await afterEnsure(withDigest(plan.source, plan.digest), parseReference(plan.target));
+    return outcome;
+  }
+
+  private async ensureImage(plan: Plan): Promise<Outcome> {
     const { logger, dryRun, noCopy, clobber } = this.options;
     const targetRef = parseReference(plan.target);
     const sourceRef = withDigest(plan.source, plan.digest);
