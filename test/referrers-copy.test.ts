@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import { cosignSignImage, makeCosignKey, pushBlob, pushManifest, pushReferrer, type CosignKey } from './harness/cosign.js';
+import { cosignSignImage, makeCosignKey, simpleSigningPayload, pushBlob, pushManifest, pushReferrer, type CosignKey } from './harness/cosign.js';
 import { buildTestLayout, inspectRaw, pushTestImage, type TestLayout } from './harness/images.js';
 import { startOciRegistry, type OciRegistry } from './harness/oci-registry.js';
 import { startProxy, type CountingProxy } from './harness/proxy.js';
@@ -63,7 +63,8 @@ describe('-copy-referrers against docker-registry 2.8 (tag schema) and an OCI 1.
   /** Seeds `host/app`: the index, signatures for all, .att and .sbom, OCI referrers on the index and a child. */
   async function seed(host: string, tagSchema: boolean): Promise<string[]> {
     const repo = `${host}/app`;
-    for (const d of [digest, ...children.map((c) => c.digest)]) await cosignSignImage(repo, d, key);
+    // Signed for the docker-registry copy's name in both, so both sources hold the same bytes.
+    for (const d of [digest, ...children.map((c) => c.digest)]) await cosignSignImage(repo, d, key, { payload: simpleSigningPayload(`${dist.host}/app`, d) });
     await pushAttachment(repo, tagOf(digest, 'att'), 'application/vnd.dsse.envelope.v1+json', '{"payloadType":"application/vnd.in-toto+json","payload":"e30=","signatures":[]}');
     await pushAttachment(repo, tagOf(digest, 'sbom'), 'text/spdx+json', '{"spdxVersion":"SPDX-2.3"}');
     const indexBytes = await inspectRaw(`${repo}@${digest}`);
