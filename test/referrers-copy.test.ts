@@ -161,4 +161,19 @@ describe('-copy-referrers against docker-registry 2.8 (tag schema) and an OCI 1.
     assert.equal(forced.code, 0, forced.stderr);
     assert.equal(await inspectRaw(`${target.host}/clobber/app:${tagOf(digest, 'sbom')}`), await inspectRaw(`${dist.host}/app:${tagOf(digest, 'sbom')}`));
   });
+
+  it('-list-images -show-referrers shows each image\'s digest, signatures and referrers, from either kind of registry', async () => {
+    for (const host of [dist.host, oci.host]) {
+      const r = await runReimage(['-list-images', '-output', 'json', '-show-referrers'], pod(`${host}/app:v1`));
+      assert.equal(r.code, 0, r.stderr);
+      const row = JSON.parse(r.stdout) as Record<string, unknown>;
+      const headDigest = async (tag: string) => (await fetch(`http://${host}/v2/app/manifests/${tag}`, { method: 'HEAD', headers: { accept: OCI_MANIFEST } })).headers.get('docker-content-digest');
+      assert.equal(row.digest, digest);
+      assert.equal(row.signatures, await headDigest(tagOf(digest, 'sig')));
+      assert.equal(row.attestations, await headDigest(tagOf(digest, 'att')));
+      assert.equal(row.sboms, await headDigest(tagOf(digest, 'sbom')));
+      assert.deepEqual((row.referrers as { digest: string; artifactType: string }[]).map((x) => [x.digest, x.artifactType]).sort(),
+        [[referrerDigests[0], SBOM_TYPE], [referrerDigests[1], VEX_TYPE]].sort(), host);
+    }
+  });
 });

@@ -4,7 +4,11 @@ import type { ImageOccurrence } from '../manifests/index.js';
 
 export type ListFormat = 'table' | 'json';
 
-export function formatImageList(occurrences: readonly ImageOccurrence[], format: ListFormat): string {
+/**
+ * `extra` (JSON only) adds fields to each image's line, keyed by normalised reference: what
+ * -show-referrers found in the registry.
+ */
+export function formatImageList(occurrences: readonly ImageOccurrence[], format: ListFormat, extra?: ReadonlyMap<string, object>): string {
   if (format === 'json') {
     const lines = occurrences.map((o) =>
       JSON.stringify({
@@ -15,6 +19,7 @@ export function formatImageList(occurrences: readonly ImageOccurrence[], format:
         path: o.path,
         image: o.image,
         normalized: formatReference(o.reference),
+        ...extra?.get(formatReference(o.reference)),
       }),
     );
     return lines.length === 0 ? '' : `${lines.join('\n')}\n`;

@@ -44,7 +44,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (input) log.debug(`found ${occurrences.length} image occurrences`);
 
     if (settings.listImages) {
-      await writeAll(process.stdout, formatImageList(occurrences, settings.listFormat));
+      // -show-referrers asks the registries (loaded only then, as for the gate).
+      const extra = parsed.values['show-referrers'] ? await (await import('./show-referrers.js')).showReferrers(occurrences, job, log) : undefined;
+      await writeAll(process.stdout, formatImageList(occurrences, settings.listFormat, extra));
       return 0;
     }
 

@@ -11,7 +11,7 @@ export async function signatureSettingsFromFlags(parsed: ParsedFlags<typeof FLAG
   const keys = await loadVerificationKeys(v['verify-signature-key']);
   if (v['verify-signature-ignore-images'] && keys.length === 0) throw new UsageError('-verify-signature-ignore-images needs -verify-signature-key');
   if (v['copy-referrers-artifact-type'].length > 0 && !v['copy-referrers']) throw new UsageError('-copy-referrers-artifact-type needs -copy-referrers');
-  if (v['show-referrers'] && !v['list-images']) throw new UsageError('-show-referrers is an option of -list-images');
+  if (v['show-referrers'] && (!v['list-images'] || v.output !== 'json')) throw new UsageError('-show-referrers is an option of -list-images -output json');
   return {
     keys,
     ...(v['verify-signature-ignore-images'] && { ignore: goRegExp(v['verify-signature-ignore-images'], 'flag -verify-signature-ignore-images') }),
