@@ -75,18 +75,24 @@ describe('signature gate (-verify-signature-key) against real registries', () =>
       const r = await reimage(['-verify-signature-key', other.publicKeyFile, '-verify-signature-key', keys[type].publicKeyFile, '-write-json-mappings-file', mappings], pod(`${src}/${name}:v1`));
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, new RegExp(`image: ${finalOf(name)}`));
-      for (const d of [images.get(name)!, ...children.get(name)!]) {
-        assert.equal(await inspectRaw(`${dstReg.anonymous.host}/mirror/${name}:${sigTag(d)}`), await inspectRaw(`${src}/${name}:${sigTag(d)}`), `${sigTag(d)} differs`);
-      }
+      const index = images.get(name)!;
+      assert.equal(await inspectRaw(`${dstReg.anonymous.host}/mirror/${name}:${sigTag(index)}`), await inspectRaw(`${src}/${name}:${sigTag(index)}`));
+      // The platform manifests' signatures travel with -copy-referrers only.
+      await assert.rejects(inspectRaw(`${dstReg.anonymous.host}/mirror/${name}:${sigTag(children.get(name)![0]!)}`));
       const entry = JSON.parse(await readFile(mappings, 'utf8'))[`${src}/${name}:v1`];
       assert.equal(entry.signatureKey, keys[type].publicKeyFile);
-      assert.equal(entry.signatures.length, 3);
+      assert.equal(entry.signatures.length, 1);
       assert.equal(entry.signatures[0], await digestOfTag(`${dstReg.anonymous.host}/mirror/${name}`, sigTag(images.get(name)!)));
     });
   }
 
-  it('copies signatures that skopeo finds at the target for the index and every platform manifest', async () => {
+  it('with -copy-referrers, copies signatures that skopeo finds at the target for the index and every platform manifest', async () => {
     const name = 'signed-ecdsa-p256';
+    const r = await reimage(['-verify-signature-key', keys['ecdsa-p256'].publicKeyFile, '-copy-referrers'], pod(`${src}/${name}:v1`));
+    assert.equal(r.code, 0, r.stderr);
+    for (const d of [images.get(name)!, ...children.get(name)!]) {
+      assert.equal(await inspectRaw(`${dstReg.anonymous.host}/mirror/${name}:${sigTag(d)}`), await inspectRaw(`${src}/${name}:${sigTag(d)}`), `${sigTag(d)} differs`);
+    }
     const final = `${dstReg.anonymous.host}/mirror/${name}@${images.get(name)!}`;
     const atTarget = await skopeoPolicyCheck(final, keys['ecdsa-p256'], dstReg.anonymous);
     // Debian's skopeo cannot verify sigstore signatures, but it looks them up first: "no signature

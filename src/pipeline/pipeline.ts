@@ -28,10 +28,15 @@ export interface ImageSite {
   readonly path?: string;
 }
 
+export interface Resolved {
+  readonly digest: string;
+  readonly mediaType?: string;
+}
+
 /** What the pipeline needs from a registry client (RegistryClient has it). */
 export interface RegistryAccess {
-  /** The digest a reference points at now, or undefined when it does not exist. */
-  resolve(ref: ImageReference): Promise<{ readonly digest: string } | undefined>;
+  /** The digest (and media type) a reference points at now, or undefined when it does not exist. */
+  resolve(ref: ImageReference): Promise<Resolved | undefined>;
   /**
    * Copies `source` (a digest reference) to `target` (a tag reference). `knownTarget` is what a
    * resolve of the target just answered, so the copy does not ask again.
@@ -44,11 +49,11 @@ export interface RegistryAccess {
  * verification, planning and ensuring share the answers).
  */
 export class ResolveOnce implements RegistryAccess {
-  private readonly resolved = new Map<string, Promise<{ readonly digest: string } | undefined>>();
+  private readonly resolved = new Map<string, Promise<Resolved | undefined>>();
 
   constructor(private readonly registry: RegistryAccess) {}
 
-  resolve(ref: ImageReference): Promise<{ readonly digest: string } | undefined> {
+  resolve(ref: ImageReference): Promise<Resolved | undefined> {
     // A reference with a digest is looked up by the digest alone: that is what gets pulled.
     const byDigest = ref.digest ? withDigest(ref, ref.digest) : ref;
     const key = formatReference(byDigest);
@@ -79,8 +84,11 @@ export interface ImageHooks {
    * other failing images). `source` is pinned to the digest; `finals` are its final references.
    */
   checkSource?(source: ImageReference, finals: readonly string[]): Promise<void>;
-  /** The target now holds the image (copied by this run, or already there). */
-  afterEnsure?(source: ImageReference, target: ImageReference): Promise<void>;
+  /**
+   * The target now holds the image (copied by this run, or already there). `mediaType` is the
+   * source manifest's, when the source was looked up (not with static mappings).
+   */
+  afterEnsure?(source: ImageReference, target: ImageReference, mediaType: string | undefined): Promise<void>;
 }
 
 export interface PipelineOptions {
@@ -130,6 +138,7 @@ interface Plan {
   /** The final reference in tag form, as it will be written (before the output form is applied). */
   readonly target: string;
   readonly digest: string;
+  readonly mediaType?: string;
 }
 
 /** Distinct images grouped by normalised reference, each with every spelling and place. */
@@ -289,7 +298,7 @@ export class Pipeline {
     return group.spellings.map((written) => {
       const renamed = rename && !rename.ignore.test(written);
       const target = renamed ? rename.template.rename(renameFields(source, digest, rename.remotePath)) : written;
-      return { written, source, target, digest };
+      return { written, source, target, digest, ...(found.mediaType && { mediaType: found.mediaType }) };
     });
   }
 
@@ -297,7 +306,7 @@ export class Pipeline {
   private async ensure(plan: Plan): Promise<Outcome> {
     const outcome = await this.ensureImage(plan);
     const afterEnsure = this.options.hooks?.afterEnsure;
-    if (afterEnsure && outcome.kind !== 'not-copied') await afterEnsure(withDigest(plan.source, plan.digest), parseReference(plan.target));
+    if (afterEnsure && outcome.kind !== 'not-copied') await afterEnsure(withDigest(plan.source, plan.digest), parseReference(plan.target), plan.mediaType);
     return outcome;
   }
 

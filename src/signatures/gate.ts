@@ -11,7 +11,7 @@
 import type { Logger } from '../log.js';
 import type { ImageHooks } from '../pipeline/pipeline.js';
 import { formatReference, parseReference, repositoryName, withDigest, type ImageReference } from '../reference/reference.js';
-import type { ArtifactStore, Repository } from '../registry/index.js';
+import { DOCKER_MANIFEST_LIST, OCI_INDEX, type ArtifactStore, type Repository } from '../registry/index.js';
 import { COSIGN_SUFFIXES, cosignTag, verifyCosignSignature, type VerifiedSignature } from './cosign.js';
 import type { VerificationKey } from './keys.js';
 import { ReferrerTravel } from './travel.js';
@@ -37,6 +37,7 @@ export interface ReferrerRecord {
   readonly signatureKey?: string;
 }
 
+const INDEX_TYPES = new Set([OCI_INDEX, DOCKER_MANIFEST_LIST]);
 const repoOf = (ref: ImageReference): Repository => ({ registry: ref.domain, path: ref.path });
 
 export class SignatureHooks implements ImageHooks {
@@ -53,6 +54,7 @@ export class SignatureHooks implements ImageHooks {
     this.travel = new ReferrerTravel(store, logger, {
       cosignSuffixes: settings.copyReferrers ? COSIGN_SUFFIXES : ['sig'],
       ociReferrers: settings.copyReferrers,
+      platformManifests: settings.copyReferrers,
       artifactTypes: settings.artifactTypes,
       clobber,
     });
@@ -85,7 +87,7 @@ export class SignatureHooks implements ImageHooks {
     this.verified.set(formatReference(source), verified);
   };
 
-  afterEnsure = async (source: ImageReference, target: ImageReference): Promise<void> => {
+  afterEnsure = async (source: ImageReference, target: ImageReference, mediaType: string | undefined): Promise<void> => {
     const digest = source.digest!;
     const verified = this.verified.get(formatReference(source));
     const key = formatReference(target);
@@ -95,7 +97,8 @@ export class SignatureHooks implements ImageHooks {
       if (verified) this.records.set(key, { signatures: [verified.manifest], signatureKey: verified.keyFile });
       return;
     }
-    const copied = await this.travel.copy(repoOf(source), repoOf(target), digest);
+    const isIndex = mediaType ? INDEX_TYPES.has(mediaType) : undefined;
+    const copied = await this.travel.copy(repoOf(source), repoOf(target), digest, { isIndex, sigKnown: verified !== undefined });
     if (copied.written > 0) this.logger.debug(`${key}: ${copied.written} referrer manifest(s) written`);
     let signatureKey: string | undefined;
     if (verified) {

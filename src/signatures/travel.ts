@@ -25,6 +25,8 @@ export interface TravelOptions {
   readonly cosignSuffixes: readonly CosignSuffix[];
   /** Copy OCI 1.1 referrers too. */
   readonly ociReferrers: boolean;
+  /** Also for the platform manifests of an index (else for the image's own digest only). */
+  readonly platformManifests: boolean;
   /** Only OCI referrers of these artifact types (empty: all). */
   readonly artifactTypes: readonly string[];
   readonly clobber: boolean;
@@ -74,10 +76,16 @@ export class ReferrerTravel {
     return p;
   }
 
-  /** Copies the referrers of `digest` (and of its platform manifests) from `src` to `dst`. */
-  async copy(src: Repository, dst: Repository, digest: string): Promise<TravelResult> {
-    const tags = await this.sourceTags(src);
-    const subjects = [digest, ...await this.platformManifests(src, digest, tags)];
+  /**
+   * Copies the referrers of `digest` (and of its platform manifests) from `src` to `dst`.
+   * `isIndex` says whether the image is an index, when known; `sigKnown` that its `.sig` was
+   * read already (so with signatures alone, no tag list is needed to find it).
+   */
+  async copy(src: Repository, dst: Repository, digest: string, image: { isIndex?: boolean; sigKnown?: boolean } = {}): Promise<TravelResult> {
+    const { platformManifests, ociReferrers, cosignSuffixes } = this.options;
+    const signaturesOnly = !platformManifests && !ociReferrers && cosignSuffixes.length === 1 && image.sigKnown;
+    const tags = signaturesOnly ? new Set([cosignTag(digest, 'sig')]) : await this.sourceTags(src);
+    const subjects = [digest, ...(platformManifests && image.isIndex !== false ? await this.platformManifests(src, digest, tags) : [])];
     const result = { signatures: [] as string[], referrers: [] as string[], written: 0 };
     for (const subject of subjects) {
       for (const suffix of COSIGN_SUFFIXES) {
