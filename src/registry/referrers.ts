@@ -72,14 +72,17 @@ function nextPage(link: string | null): string | undefined {
   return m?.[1];
 }
 
-/** Per registry host: does it have the referrers API? Learned from its first answer. */
-export type ReferrersApiSupport = Map<string, boolean>;
+/**
+ * Per registry host: does it have the referrers API? Learned from the first answer, which
+ * requests started meanwhile wait for, so a run probes each registry once.
+ */
+export type ReferrersApiSupport = Map<string, Promise<boolean>>;
 
 /**
  * The referrers of `digest` in `repo`. Uses `GET /v2/<name>/referrers/<digest>` where the
  * registry has it (filtered by `artifactTypes` on the server when it says it applied the filter,
- * else here), else the referrers tag schema's `sha256-<hex>` index. `known` remembers per host
- * which of the two the registry speaks, so the API is probed once per run.
+ * else here), else the referrers tag schema's `sha256-<hex>` index (skipped when `tagMayExist`
+ * is false: a tag list said it is not there).
  */
 export async function listReferrers(
   session: RegistrySession, repo: Repository, digest: string, known: ReferrersApiSupport,
@@ -88,28 +91,49 @@ export async function listReferrers(
   const scopes = opts.scopes ?? [pullScope(repo)];
   const host = session.endpoint(repo.registry).host;
   const types = opts.artifactTypes ?? [];
-  if (known.get(host) !== false) {
-    const ctx = { registry: repo.registry, repository: repo.path, operation: `list referrers of ${digest} in` };
-    const query = types.length === 1 ? `?artifactType=${encodeURIComponent(types[0]!)}` : '';
-    const res = await session.request(repo.registry, scopes, { method: 'GET', target: `/v2/${repo.path}/referrers/${digest}${query}` }, ctx);
-    if (res.ok && (res.headers.get('content-type') ?? '').includes('json')) {
-      known.set(host, true);
-      const bytes = new Uint8Array(await res.arrayBuffer());
-      const filtered = (res.headers.get('oci-filters-applied') ?? '').split(',').map((s) => s.trim()).includes('artifactType');
-      const referrers = parseReferrerIndex(bytes, `referrers of ${describe(repo)}@${digest}`);
-      return { via: 'api', referrers: filtered ? referrers : filterTypes(referrers, types) };
+  const learned = known.get(host);
+  if (learned === undefined || await learned) {
+    let learn: ((api: boolean) => void) | undefined;
+    if (learned === undefined) {
+      known.set(host, new Promise<boolean>((resolve) => (learn = resolve)));
     }
-    const error = res.ok ? undefined : await registryError(res, ctx);
-    if (res.ok) await res.body?.cancel();
-    // No API: 404 (distribution 2.x answers "404 page not found"), or a 400/405 from a proxy.
-    if (error && ![400, 404, 405].includes(res.status)) throw error;
-    known.set(host, false);
+    try {
+      const fromApi = await referrersFromApi(session, repo, digest, types, scopes);
+      learn?.(fromApi !== undefined);
+      if (fromApi) return fromApi;
+    } catch (err) {
+      // Not learned: the next request asks again.
+      if (learn) known.delete(host);
+      learn?.(false);
+      throw err;
+    }
   }
   if (opts.tagMayExist === false) return { via: 'tag-schema', referrers: [] };
   const tagIndex = await getManifest(session, repo, referrersTag(digest), scopes);
   if (!tagIndex) return { via: 'tag-schema', referrers: [] };
   const referrers = parseReferrerIndex(tagIndex.bytes, `referrers tag ${describe(repo)}:${referrersTag(digest)}`);
   return { via: 'tag-schema', referrers: filterTypes(referrers, types), tagIndex };
+}
+
+/** The referrers API's answer; undefined when the registry has no such API. */
+async function referrersFromApi(session: RegistrySession, repo: Repository, digest: string, types: readonly string[], scopes: readonly string[]): Promise<ReferrerList | undefined> {
+  const ctx = { registry: repo.registry, repository: repo.path, operation: `list referrers of ${digest} in` };
+  const query = types.length === 1 ? `?artifactType=${encodeURIComponent(types[0]!)}` : '';
+  const res = await session.request(repo.registry, scopes, { method: 'GET', target: `/v2/${repo.path}/referrers/${digest}${query}` }, ctx);
+  if (res.ok && (res.headers.get('content-type') ?? '').includes('json')) {
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    const filtered = (res.headers.get('oci-filters-applied') ?? '').split(',').map((s) => s.trim()).includes('artifactType');
+    const referrers = parseReferrerIndex(bytes, `referrers of ${describe(repo)}@${digest}`);
+    return { via: 'api', referrers: filtered ? referrers : filterTypes(referrers, types) };
+  }
+  if (res.ok) {
+    await res.body?.cancel();
+    return undefined;
+  }
+  const error = await registryError(res, ctx);
+  // No API: 404 (distribution 2.x answers "404 page not found"), or a 400/405 from a proxy.
+  if ([400, 404, 405].includes(res.status)) return undefined;
+  throw error;
 }
 
 function filterTypes(referrers: readonly ReferrerDescriptor[], types: readonly string[]): readonly ReferrerDescriptor[] {
@@ -200,8 +224,8 @@ export class ArtifactStore {
     return listReferrers(this.session, repo, digest, this.referrersApi, opts);
   }
 
-  /** Whether the registry is known to have the referrers API (undefined: not asked yet). */
-  hasReferrersApi(repo: Repository): boolean | undefined {
+  /** Whether the registry has the referrers API (undefined: not asked yet). */
+  hasReferrersApi(repo: Repository): Promise<boolean> | undefined {
     return this.referrersApi.get(this.session.endpoint(repo.registry).host);
   }
 

@@ -111,7 +111,7 @@ export class ReferrerTravel {
   private async platformManifests(src: Repository, digest: string, tags: ReadonlySet<string>): Promise<string[]> {
     const own = new Set([referrersTag(digest), ...COSIGN_SUFFIXES.map((s) => cosignTag(digest, s))]);
     const others = [...tags].some((t) => DIGEST_TAG.test(t) && !own.has(t));
-    if (!others && !(this.options.ociReferrers && this.store.hasReferrersApi(src) !== false)) return [];
+    if (!others && !(this.options.ociReferrers && await this.store.hasReferrersApi(src) !== false)) return [];
     const manifest = await this.sourceManifest(src, digest);
     if (!manifest) return [];
     const parsed = parseManifest(manifest.bytes, manifest.mediaType, `${src.registry}/${src.path}@${digest}`);
