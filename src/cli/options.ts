@@ -28,7 +28,7 @@ export const FLAGS = {
   input: s('type of input: k8s (Kubernetes objects) or yaml (any YAML, with kind: Raw rules)', 'k8s'),
   'rules-config': s('YAML file of extra kind/apiVersion → imageJSONP rules', '', 'file'),
   ignore: s('regexp: images matching it are left completely alone (not looked up, not recorded)', '', 'regexp'),
-  'list-images': b('(new) print every image occurrence and exit, touching no registry'),
+  'list-images': b('(new) print every image occurrence and exit, touching no registry (unless -show-referrers)'),
   output: s('(new) format of -list-images: table or json (one object per line)', 'table'),
 
   // Registry access
