@@ -27,6 +27,15 @@ describe('mappings JSON', () => {
     assert.deepEqual(parseMappings(serializeMappings(m), 'test'), m);
   });
 
+  it('writes and reads the signature and referrer fields after the Go ones, and refuses malformed ones', () => {
+    const m = new Map([['a.io/x:1', { tag: 'b.io/x:1', digest: D1, foundCVEs: ['CVE-2'], signatures: [D2], referrers: [D1, D2], signatureKey: 'keys/cosign.pub' }]]);
+    const text = serializeMappings(m);
+    assert.equal(text, `{"a.io/x:1":{"tag":"b.io/x:1","digest":"${D1}","foundCVEs":["CVE-2"],"signatures":["${D2}"],"referrers":["${D1}","${D2}"],"signatureKey":"keys/cosign.pub"}}`);
+    assert.deepEqual(parseMappings(text, 'test'), m);
+    assert.throws(() => parseMappings(`{"a.io/x:1":{"tag":"b.io/x:1","digest":"${D1}","signatures":["nope"]}}`, 'f'), /entry "a\.io\/x:1": "signatures" must be a list of digests/);
+    assert.throws(() => parseMappings(`{"a.io/x:1":{"tag":"b.io/x:1","digest":"${D1}","signatureKey":7}}`, 'f'), /"signatureKey" must be a string/);
+  });
+
   it('reads the older CVE-object format and the newer vulncheckResult format', () => {
     const objects = `{"nginx":{"tag":"r.io/nginx:1","digest":"${D1}","ignoredCVEs":[{"ID":"CVE-A","CVSS":9.8,"Risk":0,"Desc":"x"}],"foundCVEs":[{"ID":"CVE-B","CVSS":2,"Risk":0,"Desc":""}]}}`;
     assert.deepEqual(parseMappings(objects, 't').get('nginx'), { tag: 'r.io/nginx:1', digest: D1, ignoredCVEs: ['CVE-A'], foundCVEs: ['CVE-B'] });
