@@ -140,6 +140,14 @@ describe('signature gate (-verify-signature-key) against real registries', () =>
     assert.equal(dst.requests.POST ?? 0, 0);
   });
 
+  it('checks signatures in a dry run too, so it predicts the real run', async () => {
+    await push('dry-unsigned');
+    const r = await reimage(['-dryrun', '-verify-signature-key', keys['ecdsa-p256'].publicKeyFile], pod(`${src}/dry-unsigned:v1`));
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /dry-unsigned:v1: unsigned: no cosign signature/);
+  });
+
   it('skips images matching -verify-signature-ignore-images', async () => {
     await push('ignored-unsigned');
     const r = await reimage(['-verify-signature-key', keys['ecdsa-p256'].publicKeyFile, '-verify-signature-ignore-images', '/mirror/ignored-'], pod(`${src}/ignored-unsigned:v1`));
