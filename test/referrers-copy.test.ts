@@ -6,11 +6,13 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
+import { startFakeGcp } from './attest/fake-gcp.js';
+import { attestorPublicKey, testKey } from './attest/keys.js';
 import { cosignSignImage, makeCosignKey, simpleSigningPayload, pushBlob, pushManifest, pushReferrer, type CosignKey } from './harness/cosign.js';
 import { buildTestLayout, inspectRaw, pushTestImage, type TestLayout } from './harness/images.js';
 import { startOciRegistry, type OciRegistry } from './harness/oci-registry.js';
@@ -174,6 +176,32 @@ describe('-copy-referrers against docker-registry 2.8 (tag schema) and an OCI 1.
       assert.equal(row.sboms, await headDigest(tagOf(digest, 'sbom')));
       assert.deepEqual((row.referrers as { digest: string; artifactType: string }[]).map((x) => [x.digest, x.artifactType]).sort(),
         [[referrerDigests[0], SBOM_TYPE], [referrerDigests[1], VEX_TYPE]].sort(), host);
+    }
+  });
+
+  it('verifies, copies with signatures, SBOMs and attestations, and attests in one run', async () => {
+    const gcp = await startFakeGcp();
+    try {
+      const attestKey = await testKey('ECDSA_P256_SHA256');
+      const keyFile = path.join(dir, 'attest.pem');
+      const tokenFile = path.join(dir, 'token');
+      await writeFile(keyFile, attestKey.privateKeyPem);
+      await writeFile(tokenFile, 'test-token\n');
+      gcp.attestors.set('projects/p/attestors/a', { name: 'projects/p/attestors/a', userOwnedGrafeasNote: { noteReference: 'projects/p/notes/n', publicKeys: [attestorPublicKey('kid-1', attestKey)] } });
+      const r = await copy(dist.host, `${target.host}/one-run`, [
+        '-verify-signature-key', key.publicKeyFile,
+        '-binauthz-attestor', 'projects/p/attestors/a', '-binauthz-endpoint', gcp.url, '-grafeas-endpoint', gcp.url,
+        '-attestation-key', keyFile, '-attestation-key-id', 'kid-1', '-gcp-access-token-file', tokenFile,
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`image: ${target.host}/one-run/app:v1`));
+      assert.match(r.stderr, /1 created, 0 already present/);
+      assert.deepEqual(gcp.occurrences.filter((o) => o.kind === 'ATTESTATION').map((o) => o.resourceUri), [`${target.host}/one-run/app@${digest}`]);
+      for (const t of [tagOf(digest, 'sig'), tagOf(digest, 'att'), tagOf(digest, 'sbom'), tagOf(digest)]) {
+        assert.ok(await inspectRaw(`${target.host}/one-run/app:${t}`), t);
+      }
+    } finally {
+      await gcp.close();
     }
   });
 });
