@@ -153,6 +153,24 @@ describe('-copy-referrers against docker-registry 2.8 (tag schema) and an OCI 1.
     }
   });
 
+  it('looks referrer tags up one by one when the source refuses to list its tags', async () => {
+    const proxy = await startProxy(dist.host, {
+      fault: (req) => (req.url?.includes('/tags/list') ? { status: 403, headers: { 'content-type': 'application/json' }, body: '{"errors":[{"code":"DENIED","message":"no listing"}]}' } : undefined),
+    });
+    try {
+      const r = await copy(proxy.host, `${target.host}/unlisted`);
+      assert.equal(r.code, 0, r.stderr);
+      assert.ok(proxy.log.some((e) => e.path.includes('/tags/list') && e.status === 403), 'the tag list was asked for and refused');
+      for (const t of [tagOf(digest, 'sig'), tagOf(digest, 'att'), tagOf(digest, 'sbom'), ...children.map((c) => tagOf(c.digest, 'sig'))]) {
+        assert.equal(await inspectRaw(`${target.host}/unlisted/app:${t}`), await inspectRaw(`${dist.host}/app:${t}`), t);
+      }
+      const index = JSON.parse(await inspectRaw(`${target.host}/unlisted/app:${tagOf(digest)}`)) as { manifests: { digest: string }[] };
+      assert.deepEqual(index.manifests.map((m) => m.digest).sort(), referrerDigests.slice(0, 2).sort());
+    } finally {
+      await proxy.stop();
+    }
+  });
+
   it('refuses to replace a different target .sbom without -clobber', async () => {
     await pushAttachment(`${target.host}/clobber/app`, tagOf(digest, 'sbom'), 'text/spdx+json', '{"spdxVersion":"SPDX-2.2"}');
     const r = await copy(dist.host, `${target.host}/clobber`);

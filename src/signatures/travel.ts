@@ -13,6 +13,7 @@
  * it at the source), and a listing of OCI referrers at source and target where the source has any.
  */
 import { ReimageError } from '../errors.js';
+import { RegistryError } from '../registry/index.js';
 import type { Logger } from '../log.js';
 import {
   parseManifest, referrerIndexBytes, referrersTag, OCI_INDEX,
@@ -66,8 +67,20 @@ export class ReferrerTravel {
     return this.once(`manifest ${repo.registry}/${repo.path}:${reference}`, () => this.store.get(repo, reference));
   }
 
-  private sourceTags(repo: Repository): Promise<ReadonlySet<string>> {
-    return this.once(`tags ${repo.registry}/${repo.path}`, async () => new Set(await this.store.tags(repo)));
+  /**
+   * The source repository's tags; undefined when the registry will not list them (some refuse
+   * tags/list without an extra permission): then each referrer tag is asked for directly.
+   */
+  private sourceTags(repo: Repository): Promise<ReadonlySet<string> | undefined> {
+    return this.once(`tags ${repo.registry}/${repo.path}`, async () => {
+      try {
+        return new Set(await this.store.tags(repo));
+      } catch (err) {
+        if (!(err instanceof RegistryError) || ![401, 403, 405, 501].includes(err.status ?? 0)) throw err;
+        this.logger.debug(`${err.message}; looking referrer tags up one by one`);
+        return undefined;
+      }
+    });
   }
 
   private once<T>(key: string, task: () => Promise<T>): Promise<T> {
@@ -84,19 +97,22 @@ export class ReferrerTravel {
   async copy(src: Repository, dst: Repository, digest: string, image: { isIndex?: boolean; sigKnown?: boolean } = {}): Promise<TravelResult> {
     const { platformManifests, ociReferrers, cosignSuffixes } = this.options;
     const signaturesOnly = !platformManifests && !ociReferrers && cosignSuffixes.length === 1 && image.sigKnown;
-    const tags = signaturesOnly ? new Set([cosignTag(digest, 'sig')]) : await this.sourceTags(src);
-    const subjects = [digest, ...(platformManifests && image.isIndex !== false ? await this.platformManifests(src, digest, tags) : [])];
+    const listed = signaturesOnly ? new Set([cosignTag(digest, 'sig')]) : await this.sourceTags(src);
+    const tags = listed ?? { has: () => true };
+    const subjects = [digest, ...(platformManifests && image.isIndex !== false ? await this.platformManifests(src, digest, listed) : [])];
     const result = { signatures: [] as string[], referrers: [] as string[], written: 0 };
     for (const subject of subjects) {
       for (const suffix of COSIGN_SUFFIXES) {
         const tag = cosignTag(subject, suffix);
         if (!this.options.cosignSuffixes.includes(suffix) || !tags.has(tag)) continue;
-        const { digest: at, written } = await this.copyCosignTag(src, dst, tag, suffix);
+        const copied = await this.copyCosignTag(src, dst, tag, suffix, listed !== undefined);
+        if (!copied) continue;
+        const { digest: at, written } = copied;
         (suffix === 'sig' ? result.signatures : result.referrers).push(at);
         result.written += written;
       }
       if (this.options.ociReferrers) {
-        const { digests, written } = await this.copyOciReferrers(src, dst, subject, tags.has(referrersTag(subject)));
+        const { digests, written } = await this.copyOciReferrers(src, dst, subject, listed === undefined || listed.has(referrersTag(subject)));
         result.referrers.push(...digests);
         result.written += written;
       }
@@ -108,9 +124,9 @@ export class ReferrerTravel {
    * The platform manifests of an index, when their referrers may exist: the source has referrer
    * tags for other digests, or has the referrers API (whose answers the tag list does not show).
    */
-  private async platformManifests(src: Repository, digest: string, tags: ReadonlySet<string>): Promise<string[]> {
+  private async platformManifests(src: Repository, digest: string, tags: ReadonlySet<string> | undefined): Promise<string[]> {
     const own = new Set([referrersTag(digest), ...COSIGN_SUFFIXES.map((s) => cosignTag(digest, s))]);
-    const others = [...tags].some((t) => DIGEST_TAG.test(t) && !own.has(t));
+    const others = !tags || [...tags].some((t) => DIGEST_TAG.test(t) && !own.has(t));
     if (!others && !(this.options.ociReferrers && await this.store.hasReferrersApi(src) !== false)) return [];
     const manifest = await this.sourceManifest(src, digest);
     if (!manifest) return [];
@@ -118,9 +134,14 @@ export class ReferrerTravel {
     return parsed.kind === 'index' ? parsed.children.map((c) => c.digest) : [];
   }
 
-  private async copyCosignTag(src: Repository, dst: Repository, tag: string, suffix: CosignSuffix): Promise<{ digest: string; written: number }> {
-    const [source, target] = await Promise.all([this.sourceManifest(src, tag), this.store.head(dst, tag)]);
-    if (!source) throw new ReimageError(`${src.registry}/${src.path}:${tag} disappeared during the run`);
+  /** Copies one cosign tag; undefined when the source has no such tag and `listed` is false (it was a guess). */
+  private async copyCosignTag(src: Repository, dst: Repository, tag: string, suffix: CosignSuffix, listed: boolean): Promise<{ digest: string; written: number } | undefined> {
+    const [source, listedTarget] = await Promise.all([this.sourceManifest(src, tag), listed ? this.store.head(dst, tag) : undefined]);
+    if (!source) {
+      if (!listed) return undefined;
+      throw new ReimageError(`${src.registry}/${src.path}:${tag} disappeared during the run`);
+    }
+    const target = listed ? listedTarget : await this.store.head(dst, tag);
     if (target?.digest === source.digest) return { digest: source.digest, written: 0 };
     if (!target) {
       this.logger.debug(`copy ${src.registry}/${src.path}:${tag} to ${dst.registry}/${dst.path}`);
