@@ -37,6 +37,7 @@ const TAGS_PAGE = 1000;
 const MAX_TAG_PAGES = 100;
 /** A referrer list bigger than this is hostile or broken. */
 const MAX_REFERRERS = 10_000;
+const MAX_REFERRERS_BYTES = 4 << 20;
 
 /** The referrers tag schema's tag for a subject: `sha256:<hex>` → `sha256-<hex>`. */
 export function referrersTag(digest: string): string {
@@ -121,7 +122,12 @@ async function referrersFromApi(session: RegistrySession, repo: Repository, dige
   const query = types.length === 1 ? `?artifactType=${encodeURIComponent(types[0]!)}` : '';
   const res = await session.request(repo.registry, scopes, { method: 'GET', target: `/v2/${repo.path}/referrers/${digest}${query}` }, ctx);
   if (res.ok && (res.headers.get('content-type') ?? '').includes('json')) {
+    if (Number(res.headers.get('content-length') ?? 0) > MAX_REFERRERS_BYTES) {
+      await res.body?.cancel();
+      throw new RegistryError({ ...ctx, status: res.status, reason: `the referrers list is over ${MAX_REFERRERS_BYTES} bytes` });
+    }
     const bytes = new Uint8Array(await res.arrayBuffer());
+    if (bytes.length > MAX_REFERRERS_BYTES) throw new RegistryError({ ...ctx, status: res.status, reason: `the referrers list is over ${MAX_REFERRERS_BYTES} bytes` });
     const filtered = (res.headers.get('oci-filters-applied') ?? '').split(',').map((s) => s.trim()).includes('artifactType');
     const referrers = parseReferrerIndex(bytes, `referrers of ${describe(repo)}@${digest}`);
     return { via: 'api', referrers: filtered ? referrers : filterTypes(referrers, types) };
