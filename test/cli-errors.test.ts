@@ -20,7 +20,7 @@ const CASES: readonly [string[], string, number, RegExp][] = [
   [['-rules-config', `${rulesDir}bad-regexp-rules.yaml`], POD, 2, /invalid regexp "\[Pod" for the kind of rule 1/],
   [['-rules-config', `${rulesDir}bad-jsonpath-rules.yaml`], POD, 2, /invalid JSONPath "\.spec\.image"/],
   [[], 'a: [\n', 1, /invalid YAML in document 0 at line 2, column 1/],
-  [[], 'kind: Pod\nspec:\n  containers:\n  - image: NGINX\n', 1, /\$\.spec\.containers\[0\]\.image in document 0 \(Pod\): invalid image reference "NGINX"/],
+  [[], 'kind: Pod\nspec:\n  containers:\n  - image: NGINX\n', 1, /\$\.spec\.containers\[0\]\.image in Pod \(document 0\): invalid image reference "NGINX"/],
   [['-list-images'], 'kind: Pod\nspec:\n  containers:\n  - image: {a: 1}\n', 1, /want an image string, found a mapping/],
   [[], '\xff\xfe', 1, /not valid UTF-8/],
 ];

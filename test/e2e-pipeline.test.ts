@@ -323,7 +323,7 @@ describe('reimage end to end against real registries', () => {
     const missing = await runReimage(args, input.replace(`${proxies.src.host}/team/worker:2`, `${proxies.src.host}/team/gone:1`), env);
     assert.equal(missing.code, 1);
     assert.equal(missing.stdout, '');
-    assert.match(missing.stderr, /team\/gone:1: image not found: .*team\/gone:1 does not exist\n\s+at document 5 \(Widget shop\/runner\)/);
+    assert.match(missing.stderr, /team\/gone:1: image not found: .*team\/gone:1 does not exist\n\s+at Widget shop\/runner \(shop\/templates\/widget\.yaml, document 5\)/);
   });
 
   it('-no-copy rewrites the manifests but copies nothing, warning about each missing target', async () => {
@@ -379,8 +379,8 @@ describe('reimage end to end against real registries', () => {
       assert.equal(r.code, 1);
       assert.equal(r.stdout, '');
       assert.match(r.stderr, /2 of 6 images failed/);
-      assert.match(r.stderr, /busybox:0\.0-missing: image not found: docker\.io\/library\/busybox:0\.0-missing does not exist\n\s+at document 0 \(Deployment shop\/web\) \$\.spec\.template\.spec\.initContainers\[0\]\.image/);
-      assert.match(r.stderr, new RegExp(`team/gone:1: image not found: .*\\n\\s+at document 5 \\(Widget shop/runner\\) \\$\\.spec\\.runner\\.image`));
+      assert.match(r.stderr, /busybox:0\.0-missing: image not found: docker\.io\/library\/busybox:0\.0-missing does not exist\n\s+at Deployment shop\/web \(shop\/templates\/web\.yaml, document 0\) \$\.spec\.template\.spec\.initContainers\[0\]\.image/);
+      assert.match(r.stderr, new RegExp(`team/gone:1: image not found: .*\\n\\s+at Widget shop/runner \\(shop/templates/widget\\.yaml, document 5\\) \\$\\.spec\\.runner\\.image`));
     });
 
     it('a bad template, at start-up, before any registry is asked', async () => {
@@ -420,7 +420,7 @@ describe('reimage end to end against real registries', () => {
       assert.equal(r.code, 1);
       assert.equal(r.stdout, '');
       assert.match(r.stderr, /5 of 6 images failed/);
-      assert.match(r.stderr, /busybox:1\.36: busybox:1\.36 is not in the static mappings \(file .*partial\.json\)\n\s+at document 0 \(Deployment shop\/web\) \$\.spec\.template\.spec\.initContainers\[0\]\.image/);
+      assert.match(r.stderr, /busybox:1\.36: busybox:1\.36 is not in the static mappings \(file .*partial\.json\)\n\s+at Deployment shop\/web \(shop\/templates\/web\.yaml, document 0\) \$\.spec\.template\.spec\.initContainers\[0\]\.image/);
       assert.match(r.stderr, /team\/worker:2 is not in the static mappings/);
     });
 

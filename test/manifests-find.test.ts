@@ -136,14 +136,14 @@ test('a rule that selects a non-string is an error naming the rule, document and
   const rules = '- kind: ^Widget$\n  imageJSONP: ["$.spec.sidecars"]\n';
   assert.throws(() => imagesIn(CRDS, rules), (err: unknown) => {
     assert.ok(err instanceof ImageFieldError);
-    assert.equal(err.message, 'rule 1 (kind ^Widget$) in rules.yaml selects $.spec.sidecars in document 3 (Widget w): want an image string, found a list');
+    assert.equal(err.message, 'rule 1 (kind ^Widget$) in rules.yaml selects $.spec.sidecars in Widget w (document 3): want an image string, found a list');
     return true;
   });
 });
 
 test('a built-in image field that is not a string is an error', () => {
   const text = 'kind: Pod\nmetadata: {name: p, namespace: n}\nspec:\n  containers:\n    - image: 1.10\n';
-  assert.throws(() => imagesIn(text), /\$\.spec\.containers\[0\]\.image in document 0 \(Pod n\/p\): want an image string, found a number/);
+  assert.throws(() => imagesIn(text), /\$\.spec\.containers\[0\]\.image in Pod n\/p \(document 0\): want an image string, found a number/);
 });
 
 test('invalid references are errors naming document, object and path; all are reported together', () => {
@@ -158,8 +158,8 @@ spec:
   assert.throws(() => imagesIn(text), (err: unknown) => {
     assert.ok(err instanceof AggregateReimageError);
     assert.equal(err.errors.length, 3);
-    assert.match(err.message, /\$\.spec\.containers\[0\]\.image in document 0 \(Pod p\): invalid image reference "Nginx:1": repository name must be lowercase/);
-    assert.match(err.message, /\$\.spec\.containers\[1\]\.image in document 0 \(Pod p\): invalid image reference "": reference is empty/);
+    assert.match(err.message, /\$\.spec\.containers\[0\]\.image in Pod p \(document 0\): invalid image reference "Nginx:1": repository name must be lowercase/);
+    assert.match(err.message, /\$\.spec\.containers\[1\]\.image in Pod p \(document 0\): invalid image reference "": reference is empty/);
     assert.match(err.message, /\$\.spec\.containers\[2\]\.image .*invalid digest "sha256:abc"/);
     return true;
   });
@@ -227,4 +227,31 @@ test('rule field names match case-insensitively, like the Go tool', () => {
   const rules = parseImageRules('- Kind: ^Widget$\n  APIVERSION: example\n  imagejsonp: ["$.spec.image"]\n', 'r', 'k8s');
   assert.equal(rules.rules.length, 4);
   assert.ok(!(rules instanceof RulesConfigError));
+});
+
+test("each occurrence names the chart template: Helm 3's # Source: comment, else Helm 4's postrender-filename annotation", () => {
+  const text = `---
+# Source: shop/templates/web.yaml
+# a second comment
+kind: Pod
+metadata: {name: web}
+spec: {containers: [{image: nginx:1.27}]}
+---
+kind: Pod
+metadata:
+  name: api
+  annotations:
+    postrenderer.helm.sh/postrender-filename: 'shop/charts/api/templates/pod.yaml'
+spec: {containers: [{image: nginx:1.27}]}
+---
+kind: Pod
+metadata: {name: plain}
+# Source: not/at/the/head.yaml
+spec: {containers: [{image: nginx:1.27}]}
+`;
+  const sources = findImages(parseManifestStream(text), parseImageRules(undefined, 'rules.yaml', 'k8s')).map((o) => o.source);
+  assert.deepEqual(sources, ['shop/templates/web.yaml', 'shop/charts/api/templates/pod.yaml', undefined]);
+  const bad = text.replace('image: nginx:1.27}]}\n---', 'image: NGINX}]}\n---');
+  assert.throws(() => findImages(parseManifestStream(bad), parseImageRules(undefined, 'rules.yaml', 'k8s')),
+    /\$\.spec\.containers\[0\]\.image in Pod web \(shop\/templates\/web\.yaml, document 0\): invalid image reference "NGINX"/);
 });

@@ -30,7 +30,13 @@ export class ImageOccurrence {
     readonly image: string,
     /** The image parsed and normalized (docker.io/library/nginx:latest). */
     readonly reference: ImageReference,
+    private readonly document: ManifestDocument,
   ) {}
+
+  /** The chart template the document came from, when Helm named it (read only for error messages). */
+  get source(): string | undefined {
+    return this.document.source;
+  }
 
   /** Rewrites this image in the stream (quoting it when needed). */
   setImage(newImage: string): void {
@@ -41,6 +47,15 @@ export class ImageOccurrence {
   get objectName(): string {
     return describeObject(this.kind, this.namespace, this.name);
   }
+}
+
+/**
+ * "Deployment shop/web (shop/templates/web.yaml, document 2)": what a user can find in
+ * `helm template` output first; the document number counts the stream reimage was given, which
+ * is not always the order `helm template` prints.
+ */
+export function describePlace(objectName: string, source: string | undefined, doc: number): string {
+  return `${objectName} (${source ? `${source}, ` : ''}document ${doc})`;
 }
 
 /** An image field that cannot be used: not a string, or not a valid reference. */
@@ -126,7 +141,7 @@ class DocumentSearch {
   }
 
   private where(object: KubeObject, path: string): string {
-    return `${path} in document ${this.doc.index} (${describeObject(object.kind, object.namespace, object.name)})`;
+    return `${path} in ${describePlace(describeObject(object.kind, object.namespace, object.name), this.doc.source, this.doc.index)}`;
   }
 
   private add(object: KubeObject, field: NodeAtPath, rule?: ImageRule): void {
@@ -148,6 +163,7 @@ class DocumentSearch {
     }
     const occurrence = new ImageOccurrence(
       this.stream, node.location, this.doc.index, object.kind, object.apiVersion, object.namespace, object.name, path, image, reference,
+      this.doc,
     );
     this.found.push({ start, occurrence });
   }

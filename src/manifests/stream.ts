@@ -13,6 +13,7 @@ import { NeedsFullParse, type ScalarLocation } from './tree.js';
 
 export class ManifestDocument {
   private composed: ComposedDocument | undefined;
+  private helmSource: { readonly file: string | undefined } | undefined;
 
   constructor(
     readonly chunk: DocumentChunk,
@@ -32,11 +33,39 @@ export class ManifestDocument {
     return this.chunk.index;
   }
 
+  /**
+   * The chart template the document came from: Helm 3 names it in a `# Source: chart/templates/x.yaml`
+   * comment at the document's head, Helm 4 in a `postrenderer.helm.sh/postrender-filename` annotation.
+   */
+  get source(): string | undefined {
+    this.helmSource ??= { file: sourceComment(this.chunk.text) ?? POSTRENDER_FILENAME.exec(this.chunk.text)?.[1] };
+    return this.helmSource.file;
+  }
+
   /** The fully parsed document: a tree without opaque parts, and the data as plain JavaScript. */
   full(): ComposedDocument {
     this.composed ??= composeDocument(this.chunk);
     return this.composed;
   }
+}
+
+// The document's head: its `---` line, blank lines and comments, up to the first content line.
+const HEAD_LINE = /^(?:---[ \t]*|[ \t]*(?:#.*)?)\r?$/;
+const SOURCE_COMMENT = /^# Source: (.+?)[ \t]*\r?$/;
+const MAX_HEAD_LINES = 100;
+const POSTRENDER_FILENAME = /^[ \t]+postrenderer\.helm\.sh\/postrender-filename: *['"]?([^'"\r\n]+?)['"]?[ \t]*\r?$/m;
+
+function sourceComment(text: string): string | undefined {
+  let pos = 0;
+  for (let n = 0; n < MAX_HEAD_LINES && pos < text.length; n++) {
+    const nl = text.indexOf('\n', pos);
+    const line = text.slice(pos, nl < 0 ? text.length : nl);
+    const source = SOURCE_COMMENT.exec(line);
+    if (source) return source[1];
+    if (!HEAD_LINE.test(line)) return undefined;
+    pos = nl < 0 ? text.length : nl + 1;
+  }
+  return undefined;
 }
 
 export class ManifestStream {

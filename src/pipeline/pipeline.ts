@@ -11,6 +11,7 @@
  */
 import { AggregateReimageError, ReimageError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
+import { describePlace } from '../manifests/index.js';
 import { formatReference, type ImageReference, parseParts, parseReference, withDigest } from '../reference/reference.js';
 import { ClobberRefusedError, type CopyOptions } from '../registry/index.js';
 import { Recorder } from './recorder.js';
@@ -25,6 +26,8 @@ export interface ImageSite {
   /** Where it is, for error messages; absent for images taken from static mappings. */
   readonly doc?: number;
   readonly objectName?: string;
+  /** The chart template Helm named for the document (`# Source:` comment or postrender-filename annotation). */
+  readonly source?: string;
   readonly path?: string;
 }
 
@@ -160,10 +163,10 @@ function groupSites(sites: readonly ImageSite[]): Group[] {
   return [...groups.values()].map((g) => ({ reference: g.reference, spellings: [...g.spellings], sites: g.sites }));
 }
 
-/** "document 2 (Deployment web/api) $.spec.template.spec.containers[0].image" */
+/** "Deployment web/api (web/templates/api.yaml, document 2) $.spec.template.spec.containers[0].image" */
 function describeSite(site: ImageSite): string {
   if (site.doc === undefined) return 'static mappings';
-  return `document ${site.doc} (${site.objectName ?? 'object'}) ${site.path ?? ''}`.trimEnd();
+  return `${describePlace(site.objectName ?? 'object', site.source, site.doc)} ${site.path ?? ''}`.trimEnd();
 }
 
 const MAX_SITES_LISTED = 5;
