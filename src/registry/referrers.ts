@@ -28,8 +28,6 @@ export interface ReferrerList {
   /** 'api': the registry's referrers API answered; 'tag-schema': the `sha256-<hex>` index (or its absence). */
   readonly via: 'api' | 'tag-schema';
   readonly referrers: readonly ReferrerDescriptor[];
-  /** The referrers tag index, when `via` is 'tag-schema' and the tag exists. */
-  readonly tagIndex?: FetchedManifest;
 }
 
 /** tags/list pages: n per page, at most this many pages. */
@@ -113,7 +111,7 @@ export async function listReferrers(
   const tagIndex = await getManifest(session, repo, referrersTag(digest), scopes);
   if (!tagIndex) return { via: 'tag-schema', referrers: [] };
   const referrers = parseReferrerIndex(tagIndex.bytes, `referrers tag ${describe(repo)}:${referrersTag(digest)}`);
-  return { via: 'tag-schema', referrers: filterTypes(referrers, types), tagIndex };
+  return { via: 'tag-schema', referrers: filterTypes(referrers, types) };
 }
 
 /** The referrers API's answer; undefined when the registry has no such API. */

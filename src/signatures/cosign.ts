@@ -132,7 +132,7 @@ function checkClaims(payload: Uint8Array, digest: string, identities: readonly s
 }
 
 /** "index.docker.io/library/nginx:1" → "docker.io/library/nginx"; undefined when not a reference. */
-export function normalizedRepository(reference: string): string | undefined {
+function normalizedRepository(reference: string): string | undefined {
   try {
     return repositoryName(parseReference(reference));
   } catch {
