@@ -66,7 +66,7 @@ describe('vulnerability gate and attestations through the CLI', () => {
     await mkdir(bin);
     await fakeScannerOnPath(bin, 'trivy', {
       argvLog,
-      reportByImage: { '/team/app@': fixture('scanners/trivy/debian-buster.json'), '/team/db@': fixture('scanners/trivy/alpine-310.json') },
+      reportByImage: { '/team/app@': fixture('scanners/trivy/debian-two-cves.json'), '/team/db@': fixture('scanners/trivy/alpine-shared-ids.json') },
     });
     env = { DOCKER_CONFIG: dir, PATH: `${bin}:${process.env.PATH}` };
   });
@@ -84,7 +84,8 @@ describe('vulnerability gate and attestations through the CLI', () => {
     const r = await runReimage([...rename(), '-vulncheck-max-cvss', '7', '-write-json-mappings-file', mappingsFile], input, env);
     assert.equal(r.code, 1, r.stderr);
     assert.equal(r.stdout, '');
-    assert.match(r.stderr, new RegExp(`${final('app').replaceAll('.', '\\.')}[\\s\\S]*9\\.8 +CVE-2019-18224 +libidn2-0[\\s\\S]*7\\.8 +CVE-2019-18276 +bash`));
+    const app = final('app').replaceAll('.', '\\.');
+    assert.match(r.stderr, new RegExp(`9\\.8 +CVE-2019-18224 +libidn2-0.*\\n +A long domain name.*\\n +in ${app}\\n +7\\.8 +CVE-2019-18276 +bash.*\\n.*\\n +in ${app}\\n`));
     assert.doesNotMatch(r.stderr, /team\/db@[\s\S]*CVE-2019-1549/);
     assert.match(r.stderr, /vulnerability check failed/);
     await assert.rejects(access(mappingsFile));
@@ -105,12 +106,36 @@ describe('vulnerability gate and attestations through the CLI', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, stream(`${regs.dst.host}/imported/${regs.src.host.replace(':', '_')}/team/app:${digests.app.slice(7)}`,
       `${regs.dst.host}/imported/${regs.src.host.replace(':', '_')}/team/db:${digests.db.slice(7)}`));
-    const mappings = JSON.parse(await readFile(mappingsFile, 'utf8')) as Record<string, { ignoredCVEs?: string[]; foundCVEs?: string[] }>;
-    assert.deepEqual(mappings[`${regs.src.host}/team/app:1.0`]?.ignoredCVEs, ['CVE-2019-18224:9.800000', 'CVE-2019-18276:7.800000']);
-    assert.deepEqual(mappings[`${regs.src.host}/team/db:16`]?.foundCVEs, ['CVE-2019-1549:5.300000', 'CVE-2019-1551:5.300000']);
+    type Cve = { ID: string; CVSS: number; Desc: string };
+    type Entry = { ignoredCVEs?: string[]; foundCVEs?: string[]; vulncheckResult: { Ignored: Cve[] | null; Accepted: Cve[] | null; Rejected: null } };
+    const mappings = JSON.parse(await readFile(mappingsFile, 'utf8')) as Record<string, Entry>;
+    const app = mappings[`${regs.src.host}/team/app:1.0`];
+    const db = mappings[`${regs.src.host}/team/db:16`];
+    assert.deepEqual(app?.ignoredCVEs, ['CVE-2019-18224:9.800000', 'CVE-2019-18276:7.800000']);
+    assert.deepEqual(db?.foundCVEs, ['CVE-2019-1549:5.300000', 'CVE-2019-1551:5.300000']);
+    assert.deepEqual(app?.vulncheckResult.Ignored?.map((c) => [c.ID, c.CVSS]), [['CVE-2019-18224', 9.8], ['CVE-2019-18276', 7.8]]);
+    assert.ok(app?.vulncheckResult.Ignored?.every((c) => c.Desc.endsWith('(reimage test fixture).')));
+    assert.deepEqual([app?.vulncheckResult.Accepted, app?.vulncheckResult.Rejected, db?.vulncheckResult.Ignored], [null, null, null]);
     const report = JSON.parse(await readFile(reportFile, 'utf8')) as { passed: boolean; images: { image: string }[] };
     assert.equal(report.passed, true);
     assert.deepEqual(report.images.map((i) => i.image).sort(), [final('app'), final('db')]);
+  });
+
+  it('-vulncheck-report-template renders Go\'s report data into -vulncheck-report-output, also when the check fails', async () => {
+    const template = path.join(dir, 'report.tmpl');
+    const output = path.join(dir, 'report.txt');
+    await writeFile(template, '{{ range $id, $r := .Rejections }}{{ $id }} {{ $r.CVSS }} {{ join "," $r.Images }}\n{{ end }}'
+      + '{{ range $img, $q := .Mappings }}{{ $img }}: {{ len $q.VulnCheckResult.Accepted }} accepted\n{{ end }}');
+    const r = await runReimage([...rename(), '-vulncheck-max-cvss', '7', '-vulncheck-report-template', template, '-vulncheck-report-output', output], input, env);
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.stdout, '');
+    assert.equal(await readFile(output, 'utf8'), [
+      `CVE-2019-18224 9.8 ${regs.src.host}/team/app:1.0`,
+      `CVE-2019-18276 7.8 ${regs.src.host}/team/app:1.0`,
+      `${regs.src.host}/team/app:1.0: 0 accepted`,
+      `${regs.src.host}/team/db:16: 2 accepted`,
+      '',
+    ].join('\n'));
   });
 
   it('-dryrun: an image not copied yet is scanned at its source by digest; one already copied, at its final name', async () => {
@@ -121,7 +146,7 @@ describe('vulnerability gate and attestations through the CLI', () => {
     assert.equal(r.code, 1, r.stderr);
     assert.equal(r.stdout, '');
     const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    assert.match(r.stderr, new RegExp(`${escape(`${notCopied('app')} (scanned at ${source('app')}: not copied yet)`)}: 2 vulnerabilities above 7:\n +9\.8 +CVE-2019-18224`));
+    assert.match(r.stderr, new RegExp(`2 vulnerabilities above 7:\n +9\.8 +CVE-2019-18224.*\n.*\n +in ${escape(`${notCopied('app')} (scanned at ${source('app')}: not copied yet)`)}\n`));
     const scanned = (await recordedArgv(argvLog)).map((a) => a.at(-1)).sort();
     assert.deepEqual(scanned, [source('app'), source('db')]);
 
@@ -141,12 +166,12 @@ describe('vulnerability gate and attestations through the CLI', () => {
   });
 
   it('-vulncheck-max-risk with a grype scanner refuses by risk alone, and the report says so', async () => {
-    await fakeScannerOnPath(path.join(dir, 'bin'), 'grype', { reportFile: fixture('scanners/grype/imgs-presenter.json') });
+    await fakeScannerOnPath(path.join(dir, 'bin'), 'grype', { reportFile: fixture('scanners/grype/risk-scores.json') });
     const r = await runReimage([...rename(), '-vulncheck-max-risk', '50', '-vulncheck-command', 'grype -o json', '-vulncheck-format', 'grype-json'], input, env);
     assert.equal(r.code, 1, r.stderr);
     assert.equal(r.stdout, '');
     assert.match(r.stderr, /vulnerability check failed for 2 images \(limit: risk 50\):/);
-    assert.match(r.stderr, new RegExp(`${final('app').replaceAll('.', '\\.')}: 1 vulnerability above risk 50:\n +8\\.5 +CVE-1999-0002 +risk 96\\.3 +\\(rejected by risk\\)`));
+    assert.match(r.stderr, new RegExp(`1 vulnerability above risk 50:\n +8\\.5 +CVE-1999-0002 +risk 96\\.3 +\\(rejected by risk\\).*\n.*\n +in ${final('app').replaceAll('.', '\\.')}, ${final('db').replaceAll('.', '\\.')}\n`));
   });
 
   describe('-mappings-only attestation of a mapping image read from the registry', () => {

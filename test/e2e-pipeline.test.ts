@@ -218,7 +218,8 @@ describe('reimage end to end against real registries', () => {
     // The mappings file: keyed by each image as written, mode 0600.
     const mappings = JSON.parse(await readFile(mappingsFile, 'utf8')) as Record<string, { tag: string; digest: string }>;
     const spellings = ['nginx:1.27', 'docker.io/library/nginx:1.27', 'busybox:1.36', 'bitnami/redis:7.2', 'SRC/team/app:1.0', 'SRC/team/app@APP_DIGEST', 'SRC/team/worker:2'];
-    assert.deepEqual(mappings, Object.fromEntries(spellings.map((n) => [sub(n), { tag: target(n), digest: digests.get(n) }])));
+    const noCheck = { Ignored: null, Accepted: null, Rejected: null };
+    assert.deepEqual(mappings, Object.fromEntries(spellings.map((n) => [sub(n), { tag: target(n), digest: digests.get(n), vulncheckResult: noCheck }])));
     assert.equal((await stat(mappingsFile)).mode & 0o777, 0o600);
 
     // The mapping image: Docker v2, one layer.
@@ -317,8 +318,9 @@ describe('reimage end to end against real registries', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, helmStream((name) => (name.startsWith('SRC/') ? sub(name) : target(name))));
     const mappings = JSON.parse(await readFile(mappingsFile, 'utf8')) as Record<string, { tag: string; digest: string }>;
-    assert.deepEqual(mappings[sub('SRC/team/worker:2')], { tag: sub('SRC/team/worker:2'), digest: digests.get('SRC/team/worker:2') });
-    assert.deepEqual(mappings[sub('SRC/team/app@APP_DIGEST')], { tag: sub('SRC/team/app@APP_DIGEST'), digest: digests.get('SRC/team/app:1.0') });
+    const noCheck = { Ignored: null, Accepted: null, Rejected: null };
+    assert.deepEqual(mappings[sub('SRC/team/worker:2')], { tag: sub('SRC/team/worker:2'), digest: digests.get('SRC/team/worker:2'), vulncheckResult: noCheck });
+    assert.deepEqual(mappings[sub('SRC/team/app@APP_DIGEST')], { tag: sub('SRC/team/app@APP_DIGEST'), digest: digests.get('SRC/team/app:1.0'), vulncheckResult: noCheck });
 
     const missing = await runReimage(args, input.replace(`${proxies.src.host}/team/worker:2`, `${proxies.src.host}/team/gone:1`), env);
     assert.equal(missing.code, 1);

@@ -172,6 +172,17 @@ test('ignored images are left alone, even when they are not valid references', (
   assert.deepEqual(found.map(summary), ['0 Pod / $.spec.containers[1].image nginx']);
 });
 
+test('-ignore also matches the Go tool\'s normalised name (index.docker.io/library/busybox:latest for busybox)', () => {
+  const text = 'kind: Pod\nspec:\n  containers:\n    - image: busybox\n    - image: docker.io/library/busybox:1.36\n    - image: quay.io/busybox\n';
+  const found = findImages(parseManifestStream(text), parseImageRules(undefined, 'r', 'k8s'), { ignore: /^index\.docker\.io\/library\/busybox:latest$/ });
+  assert.deepEqual(found.map(summary), [
+    '0 Pod / $.spec.containers[1].image docker.io/library/busybox:1.36',
+    '0 Pod / $.spec.containers[2].image quay.io/busybox',
+  ]);
+  const asWritten = findImages(parseManifestStream(text), parseImageRules(undefined, 'r', 'k8s'), { ignore: /^busybox$/ });
+  assert.equal(asWritten.length, 2);
+});
+
 test('-input yaml: only kind: Raw rules apply, to every document of any shape', () => {
   const rules = `
 - kind: Raw

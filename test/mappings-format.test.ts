@@ -10,41 +10,62 @@ import { tempDir } from './harness/temp-dir.js';
 
 const D1 = `sha256:${'1'.repeat(64)}`;
 const D2 = `sha256:${'2'.repeat(64)}`;
+const EMPTY = { Ignored: null, Accepted: null, Rejected: null };
 
 describe('mappings JSON', () => {
-  it('writes the Go format: keys sorted, compact, CVE lists only when present', () => {
+  it('writes the Go v0.15 format: keys sorted, compact, vulncheckResult always (null lists), old CVE strings when present', () => {
     const text = serializeMappings(new Map([
       ['nginx:1.27', { tag: 'r.example.com/i/nginx:1', digest: D1 }],
-      ['busybox', { tag: 'r.example.com/i/busybox:2', digest: D2, ignoredCVEs: ['CVE-1'], foundCVEs: [] }],
+      ['busybox', { tag: 'r.example.com/i/busybox:2', digest: D2, vulncheckResult: {
+        Ignored: [{ ID: 'CVE-1', CVSS: 9.8, Risk: 0, Desc: 'a <b> & c' }],
+        Accepted: null,
+        Rejected: [{ ID: 'CVE-3', CVSS: 7.5, Risk: 0.12225000000000001, Desc: '', Reason: 'why' }],
+      } }],
     ]));
     assert.equal(text,
-      `{"busybox":{"tag":"r.example.com/i/busybox:2","digest":"${D2}","ignoredCVEs":["CVE-1"]},`
-      + `"nginx:1.27":{"tag":"r.example.com/i/nginx:1","digest":"${D1}"}}`);
+      `{"busybox":{"tag":"r.example.com/i/busybox:2","digest":"${D2}","ignoredCVEs":["CVE-1:9.800000"],`
+      + '"vulncheckResult":{"Ignored":[{"ID":"CVE-1","CVSS":9.8,"Risk":0,"Desc":"a \\u003cb\\u003e \\u0026 c"}],"Accepted":null,'
+      + '"Rejected":[{"ID":"CVE-3","CVSS":7.5,"Risk":0.12225,"Desc":"","Reason":"why"}]}},'
+      + `"nginx:1.27":{"tag":"r.example.com/i/nginx:1","digest":"${D1}","vulncheckResult":{"Ignored":null,"Accepted":null,"Rejected":null}}}`);
   });
 
-  it('reads back what it writes', () => {
-    const m = new Map([['a.io/x:1', { tag: 'b.io/x:1', digest: D1, foundCVEs: ['CVE-2'] }]]);
+  it('reads back what it writes, scores, descriptions and reasons included', () => {
+    const m = new Map([['a.io/x:1', { tag: 'b.io/x:1', digest: D1, vulncheckResult: {
+      Ignored: null,
+      Accepted: [{ ID: 'CVE-2', CVSS: 2.5, Risk: 1.5, Desc: 'two' }],
+      Rejected: [{ ID: 'CVE-3', CVSS: 9, Risk: 0, Desc: 'three', Reason: 'above' }],
+    } }]]);
     assert.deepEqual(parseMappings(serializeMappings(m), 'test'), m);
   });
 
   it('writes and reads the signature and referrer fields after the Go ones, and refuses malformed ones', () => {
-    const m = new Map([['a.io/x:1', { tag: 'b.io/x:1', digest: D1, foundCVEs: ['CVE-2'], signatures: [D2], referrers: [D1, D2], signatureKey: 'keys/cosign.pub' }]]);
+    const m = new Map([['a.io/x:1', { tag: 'b.io/x:1', digest: D1, vulncheckResult: EMPTY, signatures: [D2], referrers: [D1, D2], signatureKey: 'keys/cosign.pub' }]]);
     const text = serializeMappings(m);
-    assert.equal(text, `{"a.io/x:1":{"tag":"b.io/x:1","digest":"${D1}","foundCVEs":["CVE-2"],"signatures":["${D2}"],"referrers":["${D1}","${D2}"],"signatureKey":"keys/cosign.pub"}}`);
+    assert.equal(text, `{"a.io/x:1":{"tag":"b.io/x:1","digest":"${D1}","vulncheckResult":{"Ignored":null,"Accepted":null,"Rejected":null},`
+      + `"signatures":["${D2}"],"referrers":["${D1}","${D2}"],"signatureKey":"keys/cosign.pub"}}`);
     assert.deepEqual(parseMappings(text, 'test'), m);
     assert.throws(() => parseMappings(`{"a.io/x:1":{"tag":"b.io/x:1","digest":"${D1}","signatures":["nope"]}}`, 'f'), /entry "a\.io\/x:1": "signatures" must be a list of digests/);
     assert.throws(() => parseMappings(`{"a.io/x:1":{"tag":"b.io/x:1","digest":"${D1}","signatureKey":7}}`, 'f'), /"signatureKey" must be a string/);
   });
 
-  it('reads the older CVE-object format and the newer vulncheckResult format', () => {
+  it('reads every older format: "ID:score" strings, bare IDs, CVE objects, and vulncheckResult faithfully', () => {
+    const strings = `{"nginx":{"tag":"r.io/nginx:1","digest":"${D1}","ignoredCVEs":["CVE-A:9.800000"],"foundCVEs":["CVE-B"]}}`;
+    assert.deepEqual(parseMappings(strings, 't').get('nginx')?.vulncheckResult, {
+      Ignored: [{ ID: 'CVE-A', CVSS: 9.8, Risk: 0, Desc: '' }], Accepted: [{ ID: 'CVE-B', CVSS: 0, Risk: 0, Desc: '' }], Rejected: null,
+    });
     const objects = `{"nginx":{"tag":"r.io/nginx:1","digest":"${D1}","ignoredCVEs":[{"ID":"CVE-A","CVSS":9.8,"Risk":0,"Desc":"x"}],"foundCVEs":[{"ID":"CVE-B","CVSS":2,"Risk":0,"Desc":""}]}}`;
-    assert.deepEqual(parseMappings(objects, 't').get('nginx'), { tag: 'r.io/nginx:1', digest: D1, ignoredCVEs: ['CVE-A'], foundCVEs: ['CVE-B'] });
-    const newer = `{"nginx":{"tag":"r.io/nginx:1","digest":"${D1}","vulncheckResult":{"Ignored":[{"ID":"CVE-A","CVSS":9.8,"Risk":0,"Desc":""}],"Accepted":[{"ID":"CVE-B","CVSS":1,"Risk":0,"Desc":""}],"Rejected":null}}}`;
-    assert.deepEqual(parseMappings(newer, 't').get('nginx'), { tag: 'r.io/nginx:1', digest: D1, ignoredCVEs: ['CVE-A'], foundCVEs: ['CVE-B'] });
-    const rejected = `{"nginx":{"tag":"r.io/nginx:1","digest":"${D1}","vulncheckResult":{"Ignored":null,"Accepted":[{"ID":"CVE-B","CVSS":1,"Risk":0,"Desc":""}],"Rejected":[{"ID":"CVE-C","CVSS":9,"Risk":0,"Desc":"","Reason":"above 7"}]}}}`;
-    assert.deepEqual(parseMappings(rejected, 't').get('nginx'), { tag: 'r.io/nginx:1', digest: D1, foundCVEs: ['CVE-B', 'CVE-C'] });
+    assert.deepEqual(parseMappings(objects, 't').get('nginx')?.vulncheckResult, {
+      Ignored: [{ ID: 'CVE-A', CVSS: 9.8, Risk: 0, Desc: 'x' }], Accepted: [{ ID: 'CVE-B', CVSS: 2, Risk: 0, Desc: '' }], Rejected: null,
+    });
+    const rejected = `{"nginx":{"tag":"r.io/nginx:1","digest":"${D1}","vulncheckResult":{"Ignored":null,"Accepted":[{"ID":"CVE-B","CVSS":1,"Risk":0,"Desc":""}],"Rejected":[{"ID":"CVE-C","CVSS":9,"Risk":3,"Desc":"d","Reason":"above 7"}]}}}`;
+    assert.deepEqual(parseMappings(rejected, 't').get('nginx')?.vulncheckResult, {
+      Ignored: null, Accepted: [{ ID: 'CVE-B', CVSS: 1, Risk: 0, Desc: '' }], Rejected: [{ ID: 'CVE-C', CVSS: 9, Risk: 3, Desc: 'd', Reason: 'above 7' }],
+    });
     const empty = `{"nginx":{"tag":"r.io/nginx:1","digest":"${D1}","vulncheckResult":{"Ignored":null,"Accepted":null,"Rejected":null}}}`;
-    assert.deepEqual(parseMappings(empty, 't').get('nginx'), { tag: 'r.io/nginx:1', digest: D1 });
+    assert.deepEqual(parseMappings(empty, 't').get('nginx'), { tag: 'r.io/nginx:1', digest: D1, vulncheckResult: { Ignored: null, Accepted: null, Rejected: null } });
+    assert.deepEqual(parseMappings(`{"nginx":{"tag":"r.io/nginx:1","digest":"${D1}"}}`, 't').get('nginx'), { tag: 'r.io/nginx:1', digest: D1 });
+    assert.throws(() => parseMappings(`{"nginx":{"tag":"r.io/nginx:1","digest":"${D1}","vulncheckResult":{"Accepted":[{"ID":"X","CVSS":"high"}]}}}`, 't'),
+      /entry "nginx": "vulncheckResult.Accepted"\[0\].CVSS must be a number/);
   });
 
   it('names the source and the entry in errors', () => {

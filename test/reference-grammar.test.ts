@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { familiarString, formatReference, InvalidReferenceError, parseReference } from '../src/reference/reference.js';
+import { familiarString, formatReference, goName, InvalidReferenceError, matchesImage, parseReference } from '../src/reference/reference.js';
 
 const D64 = 'sha256:' + 'f'.repeat(64);
 const A64 = 'sha256:' + 'a1'.repeat(32);
@@ -72,7 +72,9 @@ const INVALID: readonly [string, RegExp][] = [
   ['foo:ta g', /invalid tag/],
   ['foo bar', /invalid/],
   ['f'.repeat(64), /image ID/],
-  [`reg.io/${'a'.repeat(250)}`, /more than 255/],
+  // As distribution/reference and go-containerregistry: 255 is the limit on the path, not domain + path.
+  [`reg.io/${'a'.repeat(256)}`, /repository path must not be more than 255/],
+  [`${'a'.repeat(256)}`, /repository path must not be more than 255/],
 ];
 
 for (const [input, normalized] of VALID) {
@@ -90,6 +92,30 @@ for (const [input, reason] of INVALID) {
     });
   });
 }
+
+test('the 255-character limit is on the path only: a 255-character path under a long host is valid', () => {
+  const host = `${'h'.repeat(60)}.example.com:5000`;
+  const path = `${'p'.repeat(127)}/${'q'.repeat(127)}`;
+  assert.equal(path.length, 255);
+  assert.equal(formatReference(parseReference(`${host}/${path}:1`)), `${host}/${path}:1`);
+});
+
+test('goName is go-containerregistry\'s Name(): index.docker.io, :latest added, a digest replaces the tag', () => {
+  const D = `sha256:${'a'.repeat(64)}`;
+  assert.equal(goName(parseReference('busybox')), 'index.docker.io/library/busybox:latest');
+  assert.equal(goName(parseReference('docker.io/bitnami/redis:7')), 'index.docker.io/bitnami/redis:7');
+  assert.equal(goName(parseReference(`nginx:1.27@${D}`)), `index.docker.io/library/nginx@${D}`);
+  assert.equal(goName(parseReference('quay.io/a/b')), 'quay.io/a/b:latest');
+});
+
+test('matchesImage tries the image as written and its Go spelling', () => {
+  assert.ok(matchesImage(/^index\.docker\.io\/library\/busybox/, 'busybox'));
+  assert.ok(matchesImage(/^docker\.io\/library\/busybox@/, `docker.io/library/busybox@sha256:${'a'.repeat(64)}`));
+  assert.ok(matchesImage(/^index\.docker\.io\/library\/busybox@/, `docker.io/library/busybox@sha256:${'a'.repeat(64)}`));
+  assert.ok(matchesImage(/^busybox$/, 'busybox'));
+  assert.ok(!matchesImage(/^docker\.io\//, 'busybox'), 'our normalised spelling is not one the Go tool matches either');
+  assert.ok(!matchesImage(/x/, 'Not A Reference'));
+});
 
 test('familiar strings drop docker.io and library/', () => {
   assert.equal(familiarString(parseReference('docker.io/library/nginx:1')), 'nginx:1');

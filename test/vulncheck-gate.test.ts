@@ -9,13 +9,17 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { UsageError } from '../src/errors.js';
 import {
-  checkImages, formatVulncheckReport, mappingCveFields, writeVulncheckReport, type VulncheckVerdict,
+  checkImages, formatVulncheckReport, mappingVulncheckResult, writeVulncheckReport, type VulncheckVerdict,
 } from '../src/vulncheck/index.js';
 import { tempDir } from './harness/temp-dir.js';
-import { configFromArgs, digestRef, fakeScannerCommand, fixture, recordedArgv } from './vulncheck/harness.js';
+import { configFromArgs, digestRef, fakeScannerCommand, fixture, readJson, recordedArgv } from './vulncheck/harness.js';
 
-// debian-buster: CVE-2019-18224 9.8 (libidn2-0), CVE-2019-18276 7.8 (bash).
-const BUSTER = fixture('scanners/trivy/debian-buster.json');
+// debian-two-cves: CVE-2019-18224 9.8 (libidn2-0), CVE-2019-18276 7.8 (bash).
+const BUSTER = fixture('scanners/trivy/debian-two-cves.json');
+const BUSTER_DESCRIPTIONS: Record<string, string> = Object.fromEntries(
+  ((await readJson('scanners/trivy/debian-two-cves.json')) as { Results: Array<{ Vulnerabilities: Array<{ VulnerabilityID: string; Description: string }> }> })
+    .Results[0]!.Vulnerabilities.map((v) => [v.VulnerabilityID, v.Description]),
+);
 const APP = digestRef('team/app', 'a');
 const DB = digestRef('team/db', 'b');
 
@@ -32,7 +36,7 @@ const ids = (vs: ReadonlyArray<{ id: string }>) => vs.map((v) => v.id);
 describe('threshold', () => {
   it('0 (the default) turns the gate off: nothing is scanned', async () => {
     const { verdict, argv } = await gate([]);
-    assert.deepEqual(verdict, { enabled: false, maxCvss: 0, maxRisk: 0, images: [], unusedIgnores: [], passed: true });
+    assert.deepEqual(verdict, { enabled: false, maxCvss: 0, maxRisk: 0, images: [], rejections: [], unusedIgnores: [], passed: true });
     assert.deepEqual(argv, []);
   });
 
@@ -121,7 +125,26 @@ describe('ignores', () => {
     const { verdict, argv } = await gate(['-vulncheck-max-cvss', '5', '-vulncheck-ignore-images', '/db@'], [APP, DB]);
     assert.deepEqual(argv, [[APP]]);
     assert.deepEqual(verdict.images[1], { image: DB, skipped: true, found: [], ignored: [], rejected: [] });
-    assert.deepEqual(mappingCveFields(verdict.images[1]!), {});
+    assert.deepEqual(mappingVulncheckResult(verdict.images[1]!, verdict), { Ignored: null, Accepted: null, Rejected: null });
+  });
+});
+
+describe('Docker Hub spellings', () => {
+  const HUB = `docker.io/library/nginx@sha256:${'c'.repeat(64)}`;
+  const GO_HUB = `index.docker.io/library/nginx@sha256:${'c'.repeat(64)}`;
+
+  it('the scanner gets the Go tool\'s spelling, index.docker.io/…', async () => {
+    const { argv } = await gate(['-vulncheck-max-cvss', '11'], [HUB]);
+    assert.deepEqual(argv, [[GO_HUB]]);
+  });
+
+  it('-vulncheck-ignore-images and REGEXP=IDs match either spelling', async () => {
+    for (const re of ['^index\\.docker\\.io/library/nginx@', '^docker\\.io/library/nginx@']) {
+      const skipped = (await gate(['-vulncheck-max-cvss', '5', '-vulncheck-ignore-images', re], [HUB])).verdict;
+      assert.equal(skipped.images[0]?.skipped, true, re);
+      const ignored = (await gate(['-vulncheck-max-cvss', '5', '-vulncheck-ignore-cve-list', `${re}=CVE-2019-18224,CVE-2019-18276`], [HUB])).verdict;
+      assert.deepEqual(ids(ignored.images[0]!.ignored), ['CVE-2019-18224', 'CVE-2019-18276'], re);
+    }
   });
 });
 
@@ -155,25 +178,39 @@ describe('flag validation (usage errors name the flag)', () => {
 });
 
 describe('what the user sees', () => {
-  it('the stderr report lists rejected CVEs by score with package and fix, and unused ignores', async () => {
-    const { verdict } = await gate(['-vulncheck-max-cvss', '5', '-vulncheck-ignore-cve-list', 'CVE-2000-0001'], [APP]);
+  it('the stderr report groups rejected CVEs by ID across images, by score, with description, package, fix and images', async () => {
+    const { verdict } = await gate(['-vulncheck-max-cvss', '5', '-vulncheck-ignore-cve-list', 'CVE-2000-0001'], [DB, APP]);
     const report = formatVulncheckReport(verdict);
     assert.equal(report, [
-      'vulnerability check failed for 1 image (limit: CVSS 5):',
-      `  ${APP}: 2 vulnerabilities above 5:`,
+      'vulnerability check failed for 2 images (limit: CVSS 5):',
+      '  2 vulnerabilities above 5:',
       '    9.8   CVE-2019-18224  libidn2-0 2.0.5-1 (fixed in 2.0.5-1+deb10u1)',
+      `          ${BUSTER_DESCRIPTIONS['CVE-2019-18224']}`,
+      `          in ${APP}, ${DB}`,
       '    7.8   CVE-2019-18276  bash 5.0-4 (no fix known)',
+      `          ${BUSTER_DESCRIPTIONS['CVE-2019-18276']}`,
+      `          in ${APP}, ${DB}`,
       'ignore entries that matched nothing (prune them): CVE-2000-0001',
       '',
     ].join('\n'));
+    assert.deepEqual(verdict.rejections.map((r) => [r.id, r.score, r.images, r.description]), [
+      ['CVE-2019-18224', 9.8, [APP, DB], BUSTER_DESCRIPTIONS['CVE-2019-18224']],
+      ['CVE-2019-18276', 7.8, [APP, DB], BUSTER_DESCRIPTIONS['CVE-2019-18276']],
+    ]);
   });
 
-  it('mappings CVE fields use the Go tool\'s "ID:score" strings', async () => {
+  it('the mappings vulncheckResult is Go\'s: Ignored/Accepted/Rejected {ID, CVSS, Risk, Desc[, Reason]}, sorted by ID', async () => {
     const { verdict } = await gate(['-vulncheck-max-cvss', '8', '-vulncheck-ignore-cve-list', 'CVE-2019-18224']);
-    assert.deepEqual(mappingCveFields(verdict.images[0]!), {
-      ignoredCVEs: ['CVE-2019-18224:9.800000'],
-      foundCVEs: ['CVE-2019-18276:7.800000'],
+    assert.deepEqual(mappingVulncheckResult(verdict.images[0]!, verdict), {
+      Ignored: [{ ID: 'CVE-2019-18224', CVSS: 9.8, Risk: 0, Desc: BUSTER_DESCRIPTIONS['CVE-2019-18224'] }],
+      Accepted: [{ ID: 'CVE-2019-18276', CVSS: 7.8, Risk: 0, Desc: BUSTER_DESCRIPTIONS['CVE-2019-18276'] }],
+      Rejected: null,
     });
+    const rejecting = (await gate(['-vulncheck-max-cvss', '7'])).verdict;
+    assert.deepEqual(mappingVulncheckResult(rejecting.images[0]!, rejecting).Rejected?.map((r) => [r.ID, r.Reason]), [
+      ['CVE-2019-18224', 'CVSS 9.8 is above the limit 7'],
+      ['CVE-2019-18276', 'CVSS 7.8 is above the limit 7'],
+    ]);
   });
 
   it('-vulncheck-report-output is the whole verdict as JSON, written atomically', async () => {

@@ -4,16 +4,18 @@
  * failed, pagination, retries and timeout.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { checkImages, type ImageVerdict } from '../src/vulncheck/index.js';
+import { needsShared, sharedFixture } from './harness/shared-fixtures.js';
 import { tempDir } from './harness/temp-dir.js';
 import { configFromArgs, readJson } from './vulncheck/harness.js';
 
-const IMAGE = 'us-docker.pkg.dev/valid-proj/valid-repo/valid-name@sha256:3fa5256ad34b31901ca30021c722fc7ba11a66ca070c8442862205696b908ddb';
+const IMAGE = 'europe-docker.pkg.dev/fixture-project/apps/web@sha256:abababababababababababababababababababababababababababababababab';
 const DISCOVERY_FILTER = `kind="DISCOVERY" AND resourceUrl="https://${IMAGE}"`;
 const VULN_FILTER = `kind="VULNERABILITY" AND resourceUrl="https://${IMAGE}"`;
 
@@ -45,7 +47,7 @@ async function check(h: Handler, extra: string[] = []): Promise<ImageVerdict> {
   handler = h;
   seen = [];
   const config = configFromArgs([
-    '-vulncheck-method', 'grafeas', '-vulncheck-max-cvss', '7', '-grafeas-parent', 'projects/valid-proj',
+    '-vulncheck-method', 'grafeas', '-vulncheck-max-cvss', '7', '-grafeas-parent', 'projects/fixture-project',
     '-grafeas-endpoint', endpoint, '-gcp-access-token-file', tokenFile, ...extra,
   ]);
   config.grafeas.pollInitialDelayMs = 5;
@@ -61,31 +63,47 @@ const polls = () => seen.filter((s) => s.filter === DISCOVERY_FILTER).length;
 
 describe('Grafeas vulnerability method', () => {
   it('polls DISCOVERY until FINISHED_SUCCESS, then reads the VULNERABILITY occurrences', async () => {
-    const finished = await readJson('grafeas/occurrences-discovery.sedg-active.json');
-    const vulns = await readJson('grafeas/occurrences-vulnerability.sedg-gar.json');
+    const finished = await readJson('grafeas/discovery-active.json');
+    const vulns = await readJson('grafeas/vulnerability-occurrences.json');
     const result = await check((filter, _token, n) => {
       if (filter === VULN_FILTER) return { body: vulns };
       return [{ body: {} }, discovery('PENDING'), discovery('SCANNING')][n - 1] ?? { body: finished };
     });
     assert.equal(polls(), 4);
     assert.deepEqual(seen.map((s) => s.filter), [DISCOVERY_FILTER, DISCOVERY_FILTER, DISCOVERY_FILTER, DISCOVERY_FILTER, VULN_FILTER]);
-    assert.ok(seen.every((s) => s.path === '/v1/projects/valid-proj/occurrences' && s.authorization === 'Bearer fake-access-token'));
+    assert.ok(seen.every((s) => s.path === '/v1/projects/fixture-project/occurrences' && s.authorization === 'Bearer fake-access-token'));
     assert.equal(result.error, undefined);
     assert.deepEqual(result.rejected, [{
       id: 'CVE-2022-29458', score: 7.1,
+      description: 'A terminal description file can make the library read out of bounds (reimage test fixture).',
       packages: [{ name: 'ncurses', version: '6.2+20201114-2', fixedVersion: '6.2+20201114-2+deb11u1' }], above: ['score'],
     }]);
   });
 
+  it('reads a published Artifact Registry response (../shared/fixtures/grafeas, from influxdata/sedg)', { skip: needsShared('grafeas') }, async () => {
+    const published = (name: string) => JSON.parse(readFileSync(sharedFixture(`grafeas/${name}`), 'utf8')) as unknown;
+    const vulns = published('occurrences-vulnerability.sedg-gar.json');
+    const finished = published('occurrences-discovery.sedg-active.json');
+    const result = await check((filter) => ({ body: filter === VULN_FILTER ? vulns : finished }));
+    assert.deepEqual(result.rejected.map((v) => [v.id, v.score, v.packages]), [
+      ['CVE-2022-29458', 7.1, [{ name: 'ncurses', version: '6.2+20201114-2', fixedVersion: '6.2+20201114-2+deb11u1' }]],
+    ]);
+    for (const name of ['occurrences-discovery.sedg-inactive.json', 'occurrences-discovery.sedg-unsupported.json']) {
+      const discovery = published(name);
+      const done = await check((filter) => ({ body: filter === VULN_FILTER ? {} : discovery }));
+      assert.equal(done.error, undefined, name);
+    }
+  });
+
   it('FINISHED_SUCCESS with continuous analysis INACTIVE counts as finished too', async () => {
-    const inactive = await readJson('grafeas/occurrences-discovery.sedg-inactive.json');
+    const inactive = await readJson('grafeas/discovery-inactive.json');
     const result = await check((filter) => (filter === VULN_FILTER ? { body: {} } : { body: inactive }));
     assert.equal(result.error, undefined);
     assert.deepEqual(result.found, []);
   });
 
   it('FINISHED_UNSUPPORTED passes with no vulnerabilities and no VULNERABILITY query', async () => {
-    const unsupported = await readJson('grafeas/occurrences-discovery.sedg-unsupported.json');
+    const unsupported = await readJson('grafeas/discovery-unsupported.json');
     const result = await check(() => ({ body: unsupported }));
     assert.deepEqual(result, { image: IMAGE, found: [], ignored: [], rejected: [] });
     assert.deepEqual(seen.map((s) => s.filter), [DISCOVERY_FILTER]);
@@ -98,7 +116,7 @@ describe('Grafeas vulnerability method', () => {
   });
 
   it('follows nextPageToken; the ID falls back to the note name', async () => {
-    const gar = (await readJson('grafeas/occurrences-vulnerability.sedg-gar.json')) as { occurrences: object[] };
+    const gar = (await readJson('grafeas/vulnerability-occurrences.json')) as { occurrences: object[] };
     const second = { kind: 'VULNERABILITY', noteName: 'projects/goog-vulnz/notes/CVE-2023-0001', vulnerability: { cvssScore: 9.1 } };
     const result = await check((filter, token) => {
       if (filter !== VULN_FILTER) return discovery('FINISHED_SUCCESS');

@@ -1,7 +1,7 @@
 /**
  * -vulncheck-max-risk: grype's risk score as a second limit, through the real flag path and the
- * published grype reports (imgs-presenter: CVE-1999-0001 CVSS 8.2 risk 1.68, CVE-1999-0002 CVSS 8.5
- * risk 96.25; defectdojo-epss-problem: GHSA-4374-p667-p6c8 CVSS 7.5 risk 0.12225…).
+ * grype fixtures (risk-scores: CVE-1999-0001 CVSS 8.2 risk 1.68, CVE-1999-0002 CVSS 8.5
+ * risk 96.25; ghsa-related-nvd: GHSA-4374-p667-p6c8 CVSS 7.5 risk 0.12225…).
  */
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -12,13 +12,13 @@ import { FLAGS } from '../src/cli/options.js';
 import { UsageError } from '../src/errors.js';
 import { createLogger } from '../src/log.js';
 import {
-  checkImages, formatVulncheckReport, mappingCveFields, vulncheckConfigFromFlags, writeVulncheckReport, type VulncheckVerdict,
+  checkImages, formatVulncheckReport, mappingVulncheckResult, vulncheckConfigFromFlags, writeVulncheckReport, type VulncheckVerdict,
 } from '../src/vulncheck/index.js';
 import { tempDir } from './harness/temp-dir.js';
 import { configFromArgs, digestRef, fakeScannerCommand, fixture, readJson, recordedArgv } from './vulncheck/harness.js';
 
-const PRESENTER = 'scanners/grype/imgs-presenter.json';
-const DEFECTDOJO = 'scanners/grype/defectdojo-epss-problem.json';
+const PRESENTER = 'scanners/grype/risk-scores.json';
+const DEFECTDOJO = 'scanners/grype/ghsa-related-nvd.json';
 const APP = digestRef('team/app', 'a');
 
 async function gate(report: string | { json: unknown }, args: string[]): Promise<{ verdict: VulncheckVerdict; scans: number }> {
@@ -57,9 +57,13 @@ describe('-vulncheck-max-risk', () => {
     ]);
     assert.equal(formatVulncheckReport(verdict), [
       'vulnerability check failed for 1 image (limits: CVSS 8.3, risk 1):',
-      `  ${APP}: 2 vulnerabilities above CVSS 8.3 or risk 1:`,
+      '  2 vulnerabilities above CVSS 8.3 or risk 1:',
       '    8.5   CVE-1999-0002  risk 96.3  (rejected by score and risk)  package-2 2.2.2 (no fix known)',
+      '          A synthetic known-exploited issue in package-2 (reimage test fixture).',
+      `          in ${APP}`,
       '    8.2   CVE-1999-0001  risk 1.7  (rejected by risk)  package-1 1.1.1 (fixed in 1.2.1, 2.1.3, 3.4.0)',
+      '          A synthetic low-severity issue in package-1 (reimage test fixture).',
+      `          in ${APP}`,
       '',
     ].join('\n'));
   });
@@ -77,7 +81,10 @@ describe('-vulncheck-max-risk', () => {
     const { verdict } = await gate(PRESENTER, ['-vulncheck-max-risk', '50', '-vulncheck-ignore-cve-list', 'CVE-1999-0002']);
     assert.equal(verdict.passed, true);
     assert.deepEqual(summary(verdict.images[0]!.ignored), [['CVE-1999-0002', 96.25000000000001, ['risk']]]);
-    assert.deepEqual(mappingCveFields(verdict.images[0]!), { ignoredCVEs: ['CVE-1999-0002:8.500000'], foundCVEs: ['CVE-1999-0001:8.200000'] });
+    const result = mappingVulncheckResult(verdict.images[0]!, verdict);
+    assert.deepEqual([result.Ignored?.map((c) => [c.ID, c.CVSS, c.Risk]), result.Accepted?.map((c) => [c.ID, c.CVSS, c.Risk])], [
+      [['CVE-1999-0002', 8.5, 96.25000000000001]], [['CVE-1999-0001', 8.2, 1.68]],
+    ]);
     const file = join(await tempDir(), 'report.json');
     await writeVulncheckReport(file, verdict);
     const written = JSON.parse(await readFile(file, 'utf8')) as VulncheckVerdict;
@@ -114,7 +121,7 @@ describe('-vulncheck-max-risk flag checks', () => {
 
   it('with a trivy report it has no effect: nothing is above it', async () => {
     const dir = await tempDir();
-    const command = await fakeScannerCommand(dir, { reportFile: fixture('scanners/trivy/debian-buster.json') });
+    const command = await fakeScannerCommand(dir, { reportFile: fixture('scanners/trivy/debian-two-cves.json') });
     const verdict = await checkImages([APP], configFromArgs(['-vulncheck-command', command, '-vulncheck-max-risk', '0.001']));
     assert.equal(verdict.passed, true);
     assert.deepEqual(verdict.images[0]!.found.map((v) => [v.id, v.risk]), [['CVE-2019-18224', undefined], ['CVE-2019-18276', undefined]]);

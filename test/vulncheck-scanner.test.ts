@@ -49,7 +49,7 @@ describe('scanner processes', () => {
   it('runs the default command `trivy image -f json IMAGE` from PATH', async (t) => {
     const dir = await tempDir();
     const argvLog = join(dir, 'argv.log');
-    await fakeScannerOnPath(dir, 'trivy', { reportFile: fixture('scanners/trivy/debian-buster.json'), argvLog });
+    await fakeScannerOnPath(dir, 'trivy', { reportFile: fixture('scanners/trivy/debian-two-cves.json'), argvLog });
     const oldPath = process.env.PATH;
     process.env.PATH = `${dir}:${oldPath}`;
     t.after(() => { process.env.PATH = oldPath; });
@@ -64,7 +64,7 @@ describe('scanner processes', () => {
     assert.equal(result.error?.message, 'scanner exited with code 3');
     assert.equal(result.error?.exitCode, 3);
     assert.equal(result.error?.command?.at(-1), IMAGE);
-    const report = formatVulncheckReport({ enabled: true, maxCvss: 7, maxRisk: 0, images: [result], unusedIgnores: [], passed: false });
+    const report = formatVulncheckReport({ enabled: true, maxCvss: 7, maxRisk: 0, images: [result], rejections: [], unusedIgnores: [], passed: false });
     assert.match(report, new RegExp(`${IMAGE.replaceAll('.', '\\.')}: cannot check: scanner exited with code 3\n`));
     assert.match(report, /\n {6}command: .*fake-scanner\.mjs.* 127\.0\.0\.1:5000\/team\/app@sha256:a{64}\n/);
     assert.match(report, /\n {6}exit code: 3\n {6}stderr:\n {8}\| FATAL: db download failed\n {8}\| retry later\n$/);
@@ -80,9 +80,9 @@ describe('scanner processes', () => {
   });
 
   it('JSON of the other format is an error, not an empty pass', async () => {
-    const result = await runFake({ reportFile: fixture('scanners/grype/imgs-presenter.json') });
+    const result = await runFake({ reportFile: fixture('scanners/grype/risk-scores.json') });
     assert.match(result.error?.message ?? '', /not a trivy JSON report.*-vulncheck-format/);
-    const other = await runFake({ reportFile: fixture('scanners/trivy/alpine-310.json') }, ['-vulncheck-format', 'grype-json']);
+    const other = await runFake({ reportFile: fixture('scanners/trivy/alpine-shared-ids.json') }, ['-vulncheck-format', 'grype-json']);
     assert.match(other.error?.message ?? '', /not a grype JSON report/);
   });
 
@@ -137,7 +137,7 @@ describe('scanner processes', () => {
     const aliveDir = join(dir, 'alive');
     await mkdir(aliveDir);
     const countsLog = join(dir, 'counts.log');
-    const reportFile = fixture('scanners/trivy/alpine-310.json');
+    const reportFile = fixture('scanners/trivy/alpine-shared-ids.json');
     const command = await fakeScannerCommand(dir, { reportFile, aliveDir, countsLog, waitFor: 2 });
     const images = ['a', 'b', 'c', 'd', 'e', 'f'].map((c) => digestRef(`team/app-${c}`, c));
     const verdict = await checkImages(images, configFromArgs(['-vulncheck-max-cvss', '11', '-vulncheck-command', command, '-vulncheck-workers', '2']));

@@ -1,51 +1,22 @@
 /**
- * Scoring rules against real published trivy and grype reports: every ID's score must equal the
+ * Scoring rules against this project's trivy and grype fixtures (same schemas as the published
+ * reports; those are checked by vulncheck-published.test.ts): every ID's score must equal the
  * fixture's *.expected.json, through a fake scanner process and the whole gate.
  */
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { checkImages, type ImageVerdict } from '../src/vulncheck/index.js';
-import { tempDir } from './harness/temp-dir.js';
-import { configFromArgs, digestRef, fakeScannerCommand, fixture, readJson, recordedArgv } from './vulncheck/harness.js';
+import { fixture, readJson, scan, scores } from './vulncheck/harness.js';
 
 const REPORTS = [
-  ['trivy-json', 'scanners/trivy/alpine-310'],
-  ['trivy-json', 'scanners/trivy/debian-buster'],
-  ['trivy-json', 'scanners/trivy/distroless-base'],
-  ['grype-json', 'scanners/grype/imgs-presenter'],
-  ['grype-json', 'scanners/grype/defectdojo-epss-problem'],
+  ['trivy-json', 'scanners/trivy/alpine-shared-ids'],
+  ['trivy-json', 'scanners/trivy/debian-two-cves'],
+  ['trivy-json', 'scanners/trivy/debian-no-fix'],
+  ['grype-json', 'scanners/grype/risk-scores'],
+  ['grype-json', 'scanners/grype/ghsa-related-nvd'],
 ] as const;
 
-/** Runs the gate over one report printed by the fake scanner; max 11 records everything. */
-async function scan(format: string, report: { file: string } | { json: unknown }, extra: string[] = []): Promise<ImageVerdict> {
-  const dir = await tempDir();
-  let reportFile: string;
-  if ('file' in report) reportFile = report.file;
-  else {
-    reportFile = join(dir, 'report.json');
-    await writeFile(reportFile, JSON.stringify(report.json));
-  }
-  const argvLog = join(dir, 'argv.log');
-  const image = digestRef('scored/app');
-  const config = configFromArgs([
-    '-vulncheck-max-cvss', '11', '-vulncheck-format', format,
-    '-vulncheck-command', await fakeScannerCommand(dir, { reportFile, argvLog }), ...extra,
-  ]);
-  const verdict = await checkImages([image], config);
-  assert.deepEqual(await recordedArgv(argvLog), [[image]], 'the scanner gets the digest reference as its last argument');
-  assert.equal(verdict.passed, true, 'max 11 never fails');
-  const [result] = verdict.images;
-  assert.ok(result);
-  assert.equal(result.error, undefined);
-  assert.deepEqual(result.rejected, []);
-  return result;
-}
 
-const scores = (r: ImageVerdict) => Object.fromEntries(r.found.map((v) => [v.id, v.score]));
-
-describe('scores from published scanner reports', () => {
+describe('scores from the scanner fixtures', () => {
   for (const [format, name] of REPORTS) {
     it(`${name}: every ID scored as in ${name}.expected.json, each ID once`, async () => {
       const result = await scan(format, { file: fixture(`${name}.json`) });
@@ -55,14 +26,14 @@ describe('scores from published scanner reports', () => {
   }
 
   it('trivy: an ID found in several packages counts once, listing every package with its fix', async () => {
-    const result = await scan('trivy-json', { file: fixture('scanners/trivy/alpine-310.json') });
+    const result = await scan('trivy-json', { file: fixture('scanners/trivy/alpine-shared-ids.json') });
     const v = result.found.find((x) => x.id === 'CVE-2019-1549');
     assert.deepEqual(v?.packages.map((p) => p.name).sort(), ['libcrypto1.1', 'libssl1.1']);
     assert.ok(v?.packages.every((p) => p.version && p.fixedVersion));
   });
 
   it('grype: package and fix versions come from the match', async () => {
-    const result = await scan('grype-json', { file: fixture('scanners/grype/imgs-presenter.json') });
+    const result = await scan('grype-json', { file: fixture('scanners/grype/risk-scores.json') });
     assert.deepEqual(result.found.find((v) => v.id === 'CVE-1999-0001')?.packages, [
       { name: 'package-1', version: '1.1.1', fixedVersion: '1.2.1, 2.1.3, 3.4.0' },
     ]);
@@ -84,7 +55,7 @@ describe('scoring rules on edited reports', () => {
   });
 
   it('grype: relatedVulnerabilities count (a distro match has no CVSS of its own)', async () => {
-    const json = (await readJson('scanners/grype/defectdojo-epss-problem.json')) as {
+    const json = (await readJson('scanners/grype/ghsa-related-nvd.json')) as {
       matches: Array<{ vulnerability: { cvss: unknown[] }; relatedVulnerabilities: Array<{ cvss: Array<{ metrics: { baseScore: number } }> }> }>;
     };
     const match = json.matches[0]!;

@@ -10,16 +10,18 @@ import { loadStaticMappings, verifyStaticMappings, writeMappings } from '../mapp
 import type { StaticMappings } from '../mappings/static.js';
 import { type ImageSite, Pipeline, ResolveOnce } from '../pipeline/pipeline.js';
 import { type AttestConfig, attestImages } from '../attest/index.js';
-import type { MappingEntry } from '../mappings/format.js';
-import { parseReference } from '../reference/reference.js';
+import { EMPTY_VULNCHECK_RESULT, type MappingEntry } from '../mappings/format.js';
+import { matchesImage, parseReference } from '../reference/reference.js';
 import { RegistryClient } from '../registry/index.js';
 import { SignatureHooks, type SignatureSettings } from '../signatures/gate.js';
 import { writeAll } from './io.js';
 import type { PipelineSettings } from './pipeline-settings.js';
 import { formatSummary, progressReporter } from './summary.js';
 import {
-  checkImages, finalDigestRef, formatVulncheckReport, mappingCveFields, uncopiedSources, writeVulncheckReport, type VulncheckConfig,
+  checkImages, finalDigestRef, formatVulncheckReport, mappingVulncheckResult, reportTemplateData, uncopiedSources, writeVulncheckReport,
+  type VulncheckConfig, type VulncheckVerdict,
 } from '../vulncheck/index.js';
+import { writeFileAtomic } from '../atomic-file.js';
 
 /** What main() has checked and found before the gate runs. */
 export interface GateJob {
@@ -36,7 +38,21 @@ export interface GateJob {
 
 /** -mappings-only: every image the static mappings name (except -ignore'd ones) instead of the YAML's. */
 function staticSites(mappings: StaticMappings, ignore: RegExp | undefined): ImageSite[] {
-  return [...mappings.entries.keys()].filter((key) => !ignore?.test(key)).map((image) => ({ image, reference: parseReference(image) }));
+  return [...mappings.entries.keys()]
+    .map((image) => ({ image, reference: parseReference(image) }))
+    .filter((site) => !ignore || !matchesImage(ignore, site.image, site.reference));
+}
+
+/** -vulncheck-report-output: the rendered -vulncheck-report-template, or the verdict as JSON. */
+async function writeReport(
+  vulncheck: VulncheckConfig, verdict: VulncheckVerdict, mappings: ReadonlyMap<string, MappingEntry>, dryRun: boolean, log: Logger,
+): Promise<void> {
+  const file = vulncheck.reportOutput as string;
+  // Rendered even in a dry run, so that a template error shows there too.
+  const rendered = vulncheck.reportTemplate?.render(reportTemplateData(mappings, vulncheck.ignore.ids()));
+  if (dryRun) log.info(`dry run: would write the vulnerability report to ${file}`);
+  else if (rendered !== undefined) await writeFileAtomic(file, rendered);
+  else await writeVulncheckReport(file, verdict);
 }
 
 export async function runGate({ job, vulncheck, attest, signatures, ignore, log, input, occurrences }: GateJob): Promise<void> {
@@ -72,22 +88,23 @@ export async function runGate({ job, vulncheck, attest, signatures, ignore, log,
   // A dry run or -no-copy copied nothing: images not at their final name are scanned at their source, by digest.
   const scanAs = job.dryRun || job.noCopy ? await uncopiedSources(result.mappings, registry) : undefined;
   const verdict = await checkImages(finalImages, vulncheck, { ...(scanAs && { scanAs }) });
-  const vulnReport = formatVulncheckReport(verdict);
-  if (vulncheck.reportOutput) {
-    if (job.dryRun) log.info(`dry run: would write the vulnerability report to ${vulncheck.reportOutput}`);
-    else await writeVulncheckReport(vulncheck.reportOutput, verdict);
+  const verdictByImage = new Map(verdict.images.map((v) => [v.image, v]));
+  const mappings = new Map<string, MappingEntry>();
+  for (const [original, m] of result.mappings) {
+    const v = verdictByImage.get(digestRefs.get(original) ?? '');
+    // This run's result replaces any a static mapping carried, as in Go (no check: empty lists).
+    mappings.set(original, {
+      tag: m.tag, digest: m.digest, vulncheckResult: v ? mappingVulncheckResult(v, verdict) : EMPTY_VULNCHECK_RESULT, ...hooks?.record(m.tag),
+    });
   }
+  const vulnReport = formatVulncheckReport(verdict);
+  // Written whether the check passed or not, as the Go tool does.
+  if (vulncheck.reportOutput) await writeReport(vulncheck, verdict, mappings, job.dryRun, log);
   if (!verdict.passed) {
     process.stderr.write(vulnReport);
     throw new ReimageError('vulnerability check failed: no manifests were printed and no mappings written');
   }
   if (vulnReport) log.warn(vulnReport.trimEnd());
-  const verdictByImage = new Map(verdict.images.map((v) => [v.image, v]));
-  const mappings = new Map<string, MappingEntry>();
-  for (const [original, m] of result.mappings) {
-    const v = verdictByImage.get(digestRefs.get(original) ?? '');
-    mappings.set(original, { ...m, ...(v && mappingCveFields(v)), ...hooks?.record(m.tag) });
-  }
 
   await writeMappings(mappings, { file: job.writeMappingsFile, image: job.writeMappingsImage }, client, { dryRun: job.dryRun, logger: log });
 

@@ -4,7 +4,7 @@
  * place.
  */
 import { AggregateReimageError, ReimageError } from '../errors.js';
-import { parseReference, type ImageReference } from '../reference/reference.js';
+import { matchesImage, parseReference, type ImageReference } from '../reference/reference.js';
 import type { JsonPathKey, NodeAtPath } from './builtin-kinds.js';
 import { formatJsonPath } from './json-path.js';
 import { jsonPath } from './lazy-deps.js';
@@ -155,8 +155,12 @@ class DocumentSearch {
     if (this.seen.has(start)) return;
     this.seen.add(start);
     const image = node.value;
-    if (this.options.ignore?.test(image)) return;
+    const { ignore } = this.options;
+    // As the Go tool: -ignore is tried on the image as written, before it is parsed, and then on
+    // go-containerregistry's Name() for it (index.docker.io/library/busybox:latest for busybox).
+    if (ignore?.test(image)) return;
     const reference = this.reference(image);
+    if (!(reference instanceof Error) && ignore && matchesImage(ignore, image, reference)) return;
     if (reference instanceof Error) {
       this.errors.push(new ImageFieldError(`${this.where(object, path)}: ${reference.message}`));
       return;

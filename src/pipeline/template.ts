@@ -4,9 +4,9 @@
  */
 import { ReimageError } from '../errors.js';
 import { DOCKER_HUB_DOMAIN, type ImageReference, InvalidReferenceError, parseReference } from '../reference/reference.js';
-import type { Node } from './template/ast.js';
 import { execute } from './template/exec.js';
-import { parseTemplate } from './template/parse.js';
+import { RENAME_FUNCTIONS } from './template/funcs.js';
+import { parseTemplate, type ParsedTemplate } from './template/parse.js';
 
 export { TemplateError } from './template/errors.js';
 
@@ -33,6 +33,7 @@ const RENAME_FIELDS: readonly (keyof RenameFields)[] = [
 ];
 
 const GO_DOCKER_HUB_REGISTRY = 'index.docker.io';
+const LABEL = 'rename template';
 
 export function renameFields(source: ImageReference, digest: string, remotePath: string): RenameFields {
   const colon = digest.indexOf(':');
@@ -53,7 +54,7 @@ class InvalidRenameError extends ReimageError {}
 export class RenameTemplate {
   private constructor(
     readonly source: string,
-    private readonly nodes: readonly Node[],
+    private readonly parsed: ParsedTemplate,
   ) {}
 
   /**
@@ -62,7 +63,7 @@ export class RenameTemplate {
    * that run-time type errors on the common path surface now rather than mid-run.
    */
   static compile(source: string): RenameTemplate {
-    const template = new RenameTemplate(source, parseTemplate(source, RENAME_FIELDS));
+    const template = new RenameTemplate(source, parseTemplate(source, { fields: RENAME_FIELDS, functions: RENAME_FUNCTIONS, label: LABEL }));
     const sample = parseReference('nginx:1.27');
     template.render(renameFields(sample, `sha256:${'0'.repeat(64)}`, 'registry.example.com/imported'));
     return template;
@@ -70,7 +71,7 @@ export class RenameTemplate {
 
   /** The raw text the template produces. */
   render(fields: RenameFields): string {
-    return execute(this.source, this.nodes, { ...fields });
+    return execute(this.source, this.parsed, { ...fields }, { functions: RENAME_FUNCTIONS, label: LABEL });
   }
 
   /**

@@ -127,8 +127,9 @@ export function parseReference(input: string): ImageReference {
       : `invalid repository name ${JSON.stringify(path)}`;
     throw new InvalidReferenceError(input, reason);
   }
-  if (`${domain}/${path}`.length > NAME_TOTAL_LENGTH_MAX) {
-    throw new InvalidReferenceError(input, `repository name must not be more than ${NAME_TOTAL_LENGTH_MAX} characters`);
+  // As distribution/reference (since v0.6) and go-containerregistry: the limit is on the path alone.
+  if (path.length > NAME_TOTAL_LENGTH_MAX) {
+    throw new InvalidReferenceError(input, `repository path must not be more than ${NAME_TOTAL_LENGTH_MAX} characters`);
   }
   return {
     domain,
@@ -160,6 +161,34 @@ export function familiarString(ref: ImageReference): string {
     name = ref.path.startsWith(OFFICIAL_REPO_PREFIX) ? ref.path.slice(OFFICIAL_REPO_PREFIX.length) : ref.path;
   }
   return `${name}${ref.tag !== undefined ? `:${ref.tag}` : ''}${ref.digest !== undefined ? `@${ref.digest}` : ''}`;
+}
+
+/**
+ * The name go-containerregistry's Name() gives, which the Go reimage matches -ignore,
+ * -vulncheck-ignore-images and per-image ignores against: Docker Hub as "index.docker.io",
+ * ":latest" added when there is neither tag nor digest, and a digest replacing the tag.
+ */
+export function goName(ref: ImageReference): string {
+  const domain = ref.domain === DOCKER_HUB_DOMAIN ? LEGACY_DOCKER_HUB_DOMAIN : ref.domain;
+  const suffix = ref.digest !== undefined ? `@${ref.digest}` : `:${ref.tag ?? DEFAULT_TAG}`;
+  return `${domain}/${ref.path}${suffix}`;
+}
+
+/**
+ * Does a user's regexp match an image? It is tried on the image as given and on its Go spelling
+ * (goName), so regexps written for the Go tool (`^index\.docker\.io/`) and for ours both work.
+ */
+export function matchesImage(re: RegExp, image: string, ref?: ImageReference): boolean {
+  if (re.test(image)) return true;
+  let parsed = ref;
+  if (!parsed) {
+    try {
+      parsed = parseReference(image);
+    } catch {
+      return false;
+    }
+  }
+  return re.test(goName(parsed));
 }
 
 /** Is this string a valid digest ("sha256:<64 hex>")? */

@@ -8,6 +8,7 @@ import type { Logger } from '../log.js';
 import { goRegExp } from '../regexp.js';
 import { splitCommandLine } from './command-line.js';
 import { IgnoreRules } from './ignore-rules.js';
+import { ReportTemplate } from './report-template.js';
 
 const SCANNER_FORMATS = ['trivy-json', 'grype-json'] as const;
 export type ScannerFormat = (typeof SCANNER_FORMATS)[number];
@@ -39,8 +40,10 @@ export interface VulncheckConfig {
     /** First wait between polls (doubles each time). */
     pollInitialDelayMs: number;
   };
-  /** -vulncheck-report-output: where the CLI writes the verdict JSON (writeVulncheckReport). */
+  /** -vulncheck-report-output: where the CLI writes the report (the verdict JSON, or the rendered template). */
   reportOutput?: string;
+  /** -vulncheck-report-template: rendered into reportOutput instead of the JSON. */
+  reportTemplate?: ReportTemplate;
   logger: Logger;
 }
 
@@ -62,6 +65,7 @@ export interface VulncheckFlagValues {
   'grafeas-endpoint': string;
   'gcp-access-token-file': string;
   'vulncheck-report-output': string;
+  'vulncheck-report-template': string;
 }
 
 const METHODS: Readonly<Record<string, VulncheckConfig['method']>> = { trivy: 'exec', exec: 'exec', grafeas: 'grafeas' };
@@ -106,6 +110,10 @@ export function vulncheckConfigFromFlags(values: VulncheckFlagValues, logger: Lo
   const ignoreImages = values['vulncheck-ignore-images'];
   const tokenFile = values['gcp-access-token-file'];
   const reportOutput = values['vulncheck-report-output'];
+  const templateFile = values['vulncheck-report-template'];
+  if (templateFile && !reportOutput) {
+    throw new UsageError('flag -vulncheck-report-template needs -vulncheck-report-output, the file to write the report to');
+  }
   return {
     maxCvss,
     maxRisk,
@@ -125,6 +133,7 @@ export function vulncheckConfigFromFlags(values: VulncheckFlagValues, logger: Lo
       pollInitialDelayMs: 500,
     },
     ...(reportOutput && { reportOutput }),
+    ...(templateFile && { reportTemplate: ReportTemplate.load(templateFile) }),
     logger,
   };
 }

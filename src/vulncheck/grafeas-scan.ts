@@ -78,12 +78,17 @@ async function readDiscovery(client: GrafeasClient, parent: string, resourceUrl:
   }
 }
 
-/** One VULNERABILITY occurrence: ID from shortDescription, else the note's last path segment. */
+/**
+ * One VULNERABILITY occurrence: ID from shortDescription, else the note's last path segment;
+ * description from longDescription.
+ */
 function vulnerabilityFindings(occurrence: Occurrence): Finding[] {
   const v = occurrence.vulnerability;
   const id = asString(v?.shortDescription) ?? asString(occurrence.noteName)?.split('/').pop();
   if (!id) return [];
   const score = asScore(v?.cvssScore) ?? asScore(asObject(v?.cvssv3)?.baseScore);
+  const description = asString(v?.longDescription);
+  const common = { id, ...(score !== undefined && { score }), ...(description && { description }) };
   const issues = asArray(v?.packageIssue).map(asObject);
   const packages = issues.flatMap((issue) => {
     const name = asString(issue?.affectedPackage);
@@ -94,6 +99,6 @@ function vulnerabilityFindings(occurrence: Occurrence): Finding[] {
     const fixedVersion = fixed?.kind === 'MAXIMUM' ? undefined : asString(fixed?.fullName) ?? asString(fixed?.name);
     return [{ name, ...(version && { version }), ...(fixedVersion && { fixedVersion }) }];
   });
-  if (packages.length === 0) return [{ id, ...(score !== undefined && { score }) }];
-  return packages.map((pkg) => ({ id, ...(score !== undefined && { score }), package: pkg }));
+  if (packages.length === 0) return [common];
+  return packages.map((pkg) => ({ ...common, package: pkg }));
 }

@@ -25,8 +25,11 @@ export function parseGrypeReport(doc: unknown): Finding[] {
     const fix = asObject(vuln?.fix);
     const fixedVersion = asArray(fix?.versions).filter((s) => typeof s === 'string' && s !== '').join(', ');
     const risk = asScore(vuln?.risk);
+    // A distro match often has no description of its own; the NVD record it relates to has.
+    const description = records.map((r) => asString(asObject(r)?.description)).find((d) => d);
     return [{
       id,
+      ...(description && { description }),
       score: maxScore(scores),
       ...(risk !== undefined && { risk }),
       ...(name && { package: { name, ...(version && { version }), ...(fixedVersion && { fixedVersion }) } }),

@@ -7,6 +7,7 @@
  * may contain commas, as in {1,3}) and the text after it the IDs ignored for matching images.
  */
 import { UsageError } from '../errors.js';
+import { matchesImage } from '../reference/reference.js';
 import { goRegExp } from '../regexp.js';
 
 const FLAG = '-vulncheck-ignore-cve-list';
@@ -51,15 +52,23 @@ export class IgnoreRules {
     return new IgnoreRules(groups.filter((g) => g.ids.length > 0));
   }
 
+  /** Every vulnerability ID named, global or per image (Go's AllCVEs, before sorting). */
+  ids(): string[] {
+    return this.groups.flatMap((g) => g.ids);
+  }
+
   /** Every entry, labelled as the user wrote it: "CVE-1" or "REGEXP=CVE-1". */
   labels(): string[] {
     return this.groups.flatMap((g) => g.ids.map((id) => label(g, id)));
   }
 
-  /** Labels of the entries that ignore `id` for `image` (empty when none does). */
+  /**
+   * Labels of the entries that ignore `id` for `image` (empty when none does). A regexp is tried on
+   * both Docker Hub spellings (docker.io/… and the Go tool's index.docker.io/…).
+   */
   matching(image: string, id: string): string[] {
     return this.groups
-      .filter((g) => g.ids.includes(id) && (!g.images || g.images.test(image)))
+      .filter((g) => g.ids.includes(id) && (!g.images || matchesImage(g.images, image)))
       .map((g) => label(g, id));
   }
 }

@@ -1,32 +1,55 @@
 /**
  * What the gate tells the user: the stderr failure report, the -vulncheck-report-output JSON and
- * the CVE fields of the mappings file (the Go tool's ignoredCVEs/foundCVEs "ID:score" strings).
+ * the vulnerability result of each mappings entry (Go's vulncheckResult).
  */
 import { writeFileAtomic } from '../atomic-file.js';
+import type { CveRecord, VulncheckResult } from '../mappings/format.js';
 import type { ImageVerdict, ScanFailure, Vulnerability, VulncheckVerdict } from './types.js';
 
-/** The failure report for stderr: rejected vulnerabilities and scan errors per image, unused ignores. */
+/**
+ * The failure report for stderr: rejected vulnerabilities grouped by ID across images, as the Go
+ * tool logs them, each with its description and images; then images that could not be checked,
+ * and unused ignores.
+ */
 export function formatVulncheckReport(verdict: VulncheckVerdict): string {
   const lines: string[] = [];
-  const failing = verdict.images.filter((r) => r.error || r.rejected.length > 0);
+  const errors = verdict.images.filter((r) => r.error);
+  const rejectedImages = new Set(verdict.rejections.flatMap((r) => r.images));
   const limits = [...(verdict.maxCvss > 0 ? [`CVSS ${verdict.maxCvss}`] : []), ...(verdict.maxRisk > 0 ? [`risk ${verdict.maxRisk}`] : [])];
-  if (failing.length > 0) {
-    lines.push(`vulnerability check failed for ${failing.length} image${failing.length === 1 ? '' : 's'} (limit${limits.length > 1 ? 's' : ''}: ${limits.join(', ')}):`);
+  const failing = new Set([...rejectedImages, ...errors.map((r) => r.image)]).size;
+  if (failing > 0) {
+    lines.push(`vulnerability check failed for ${plural(failing, 'image')} (limit${limits.length > 1 ? 's' : ''}: ${limits.join(', ')}):`);
   }
-  for (const r of failing) {
-    const image = r.scannedAs ? `${r.image} (scanned at ${r.scannedAs}: not copied yet)` : r.image;
-    if (r.error) {
-      lines.push(`  ${image}: cannot check: ${r.error.message}`, ...failureDetails(r.error));
-      continue;
-    }
-    const above = verdict.maxRisk > 0 ? limits.join(' or ') : `${verdict.maxCvss}`;
-    lines.push(`  ${image}: ${r.rejected.length} vulnerabilit${r.rejected.length === 1 ? 'y' : 'ies'} above ${above}:`);
-    for (const v of r.rejected) lines.push(`    ${formatVulnerability(v, verdict.maxRisk > 0)}`);
+  if (verdict.rejections.length > 0) {
+    lines.push(`  ${plural(verdict.rejections.length, 'vulnerability', 'vulnerabilities')} above ${verdict.maxRisk > 0 ? limits.join(' or ') : verdict.maxCvss}:`);
+  }
+  const scannedAs = new Map(verdict.images.map((r) => [r.image, r.scannedAs]));
+  const describeImage = (image: string) => {
+    const source = scannedAs.get(image);
+    return source ? `${image} (scanned at ${source}: not copied yet)` : image;
+  };
+  for (const r of verdict.rejections) {
+    lines.push(`    ${formatVulnerability(r, verdict.maxRisk > 0)}`);
+    if (r.description) lines.push(`          ${oneLine(r.description)}`);
+    lines.push(`          in ${r.images.map(describeImage).join(', ')}`);
+  }
+  for (const r of errors) {
+    lines.push(`  ${describeImage(r.image)}: cannot check: ${r.error?.message ?? ''}`, ...(r.error ? failureDetails(r.error) : []));
   }
   if (verdict.unusedIgnores.length > 0) {
     lines.push(`ignore entries that matched nothing (prune them): ${verdict.unusedIgnores.join(', ')}`);
   }
   return lines.length > 0 ? `${lines.join('\n')}\n` : '';
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+const DESCRIPTION_CHARS = 300;
+
+/** A description on one line, cut at DESCRIPTION_CHARS (the JSON report has it whole). */
+function oneLine(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > DESCRIPTION_CHARS ? `${flat.slice(0, DESCRIPTION_CHARS - 1)}…` : flat;
 }
 
 /** One rejected vulnerability; with a risk limit on, also which limit(s) it is above. */
@@ -61,14 +84,27 @@ export async function writeVulncheckReport(file: string, verdict: VulncheckVerdi
 }
 
 /**
- * The CVE fields of one image's mappings entry, as the Go reimage writes them: ignoredCVEs are the
- * vulnerabilities above the limit that an ignore entry let through, foundCVEs those within the
- * limit, each "ID:score" with the score printed like Go's %f. Empty lists are omitted.
+ * One image's vulnerability result as the Go reimage records it in the mappings (and gives its
+ * report template): each list sorted by ID, as Go's scanners de-duplicate and sort them.
  */
-export function mappingCveFields(result: ImageVerdict): { ignoredCVEs?: string[]; foundCVEs?: string[] } {
-  const strings = (vulns: readonly Vulnerability[]) => vulns.map((v) => `${v.id}:${v.score.toFixed(6)}`);
+export function mappingVulncheckResult(result: ImageVerdict, limits: { maxCvss: number; maxRisk: number }): VulncheckResult {
+  const byId = (a: Vulnerability, b: Vulnerability) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  const records = (vulns: readonly Vulnerability[]) => (vulns.length > 0 ? [...vulns].sort(byId).map(cveRecord) : null);
   return {
-    ...(result.ignored.length > 0 && { ignoredCVEs: strings(result.ignored) }),
-    ...(result.found.length > 0 && { foundCVEs: strings(result.found) }),
+    Ignored: records(result.ignored),
+    Accepted: records(result.found),
+    Rejected: result.rejected.length > 0
+      ? [...result.rejected].sort(byId).map((v) => ({ ...cveRecord(v), Reason: rejectionReason(v, limits) }))
+      : null,
   };
+}
+
+const cveRecord = (v: Vulnerability): CveRecord => ({ ID: v.id, CVSS: v.score, Risk: v.risk ?? 0, Desc: v.description ?? '' });
+
+/** Which limit(s) a rejected vulnerability is above, e.g. "CVSS 9.8 is above the limit 7". */
+function rejectionReason(v: Vulnerability, limits: { maxCvss: number; maxRisk: number }): string {
+  const parts = (v.above ?? ['score']).map((which) => (which === 'score'
+    ? `CVSS ${v.score} is above the limit ${limits.maxCvss}`
+    : `risk ${v.risk ?? 0} is above the limit ${limits.maxRisk}`));
+  return parts.join('; ');
 }

@@ -1,7 +1,7 @@
 /**
  * Reads `trivy image -f json` output (SchemaVersion 2; the pre-0.20 bare array of results is
  * accepted too). Score per entry: for each CVSS source, V3Score, or V2Score when V3 is 0 or
- * missing (V40Score when both are); the maximum over sources.
+ * missing (V40Score when both are); the maximum over sources. Description: `Description`, else `Title`.
  */
 import { asArray, asObject, asScore, asString, maxScore } from './json-shape.js';
 import type { Finding } from './types.js';
@@ -20,8 +20,10 @@ export function parseTrivyReport(doc: unknown): Finding[] {
       const name = asString(v.PkgName) ?? asString(v.PkgID);
       const version = asString(v.InstalledVersion);
       const fixedVersion = asString(v.FixedVersion);
+      const description = asString(v.Description) ?? asString(v.Title);
       return [{
         id,
+        ...(description && { description }),
         score: maxScore(Object.values(asObject(v.CVSS) ?? {}).map(sourceScore)),
         ...(name && { package: { name, ...(version && { version }), ...(fixedVersion && { fixedVersion }) } }),
       }];

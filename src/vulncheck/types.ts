@@ -20,6 +20,8 @@ export interface Vulnerability {
   unscored?: true;
   /** grype's risk score (0 to 100), the highest over the ID's matches; absent for trivy and Grafeas. */
   risk?: number;
+  /** The scanner's description of the vulnerability (the longest of its findings'). */
+  description?: string;
   packages: AffectedPackage[];
   /** For rejected and ignored vulnerabilities: which limits they are above. */
   above?: Array<'score' | 'risk'>;
@@ -59,6 +61,8 @@ export interface VulncheckVerdict {
   /** -vulncheck-max-risk; 0 when the risk limit is off. */
   maxRisk: number;
   images: ImageVerdict[];
+  /** Rejected vulnerabilities grouped by ID across images (as the Go tool's failure log), highest score first. */
+  rejections: Rejection[];
   /** Ignore entries that let no vulnerability through in any image, so they can be pruned. */
   unusedIgnores: string[];
   /** No image has a rejected vulnerability or a scan error. */
@@ -72,5 +76,12 @@ export interface Finding {
   score?: number;
   /** grype's risk score, when the report has one. */
   risk?: number;
+  description?: string;
   package?: AffectedPackage;
+}
+
+/** One rejected vulnerability ID with every image it was rejected in. */
+export interface Rejection extends Vulnerability {
+  /** The final images, by digest, sorted. */
+  images: string[];
 }

@@ -6,12 +6,12 @@
  *   await helm(HELM4, ['plugin', 'install', PLUGIN_DIR], home.env);
  *   const r = await helm(HELM3, ['template', 'rel', SHOP_CHART, '--post-renderer', BIN], home.env);
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sharedFixture } from './shared-fixtures.js';
 import { run, type RunResult } from './run-reimage.js';
 import { tempDir } from './temp-dir.js';
 
@@ -45,16 +45,9 @@ export const CHARTS = path.join(REPO, 'test/fixtures/charts');
 export const SHOP_CHART = path.join(CHARTS, 'shop');
 /**
  * Real public charts, shared with other projects (see SOURCES.md there); never copied here. They
- * sit beside the repository (`../shared`); in a git worktree, beside its main checkout.
+ * sit beside the repository (`../shared`); in a git worktree, beside its main checkout (shared-fixtures.ts).
  */
-export const SHARED_CHARTS = sharedFixtures('charts');
-
-function sharedFixtures(name: string): string {
-  const beside = path.join(REPO, '../shared/fixtures', name);
-  if (existsSync(beside)) return beside;
-  const commonDir = execFileSync('git', ['rev-parse', '--path-format=absolute', '--git-common-dir'], { cwd: REPO, encoding: 'utf8' }).trim();
-  return path.join(path.dirname(commonDir), '../shared/fixtures', name);
-}
+export const SHARED_CHARTS = sharedFixture('charts');
 
 export interface HelmHome {
   readonly dir: string;

@@ -1,13 +1,15 @@
 /**
  * Test helpers for the vulnerability gate: fake scanners, real flag parsing.
  */
+import assert from 'node:assert/strict';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseFlags } from '../../src/cli/flags.js';
 import { FLAGS } from '../../src/cli/options.js';
 import { silentLogger } from '../../src/log.js';
-import { vulncheckConfigFromFlags, type VulncheckConfig } from '../../src/vulncheck/index.js';
+import { checkImages, vulncheckConfigFromFlags, type ImageVerdict, type VulncheckConfig } from '../../src/vulncheck/index.js';
+import { tempDir } from '../harness/temp-dir.js';
 
 export const FIXTURES = fileURLToPath(new URL('../fixtures/vulncheck/', import.meta.url));
 export const FAKE_SCANNER = fileURLToPath(new URL('./fake-scanner.mjs', import.meta.url));
@@ -59,3 +61,31 @@ export async function recordedArgv(file: string): Promise<string[][]> {
 export function configFromArgs(args: readonly string[]): VulncheckConfig {
   return vulncheckConfigFromFlags(parseFlags(FLAGS, args).values, silentLogger);
 }
+
+/** Runs the gate over one report printed by the fake scanner; max 11 records everything. */
+export async function scan(format: string, report: { file: string } | { json: unknown }, extra: string[] = []): Promise<ImageVerdict> {
+  const dir = await tempDir();
+  let reportFile: string;
+  if ('file' in report) reportFile = report.file;
+  else {
+    reportFile = join(dir, 'report.json');
+    await writeFile(reportFile, JSON.stringify(report.json));
+  }
+  const argvLog = join(dir, 'argv.log');
+  const image = digestRef('scored/app');
+  const config = configFromArgs([
+    '-vulncheck-max-cvss', '11', '-vulncheck-format', format,
+    '-vulncheck-command', await fakeScannerCommand(dir, { reportFile, argvLog }), ...extra,
+  ]);
+  const verdict = await checkImages([image], config);
+  assert.deepEqual(await recordedArgv(argvLog), [[image]], 'the scanner gets the digest reference as its last argument');
+  assert.equal(verdict.passed, true, 'max 11 never fails');
+  const [result] = verdict.images;
+  assert.ok(result);
+  assert.equal(result.error, undefined);
+  assert.deepEqual(result.rejected, []);
+  return result;
+}
+
+/** ID → score of everything found. */
+export const scores = (r: ImageVerdict) => Object.fromEntries(r.found.map((v) => [v.id, v.score]));

@@ -1,15 +1,19 @@
 import { ReimageError } from '../../errors.js';
 
-/** A rename template that cannot be compiled or executed; names the line and column. */
+/** A template that cannot be compiled or executed; names the template, the line and the column. */
 export class TemplateError extends ReimageError {
   constructor(
     readonly source: string,
     readonly offset: number,
     readonly reason: string,
+    /** What the template is, for the message: "rename template", "report template r.tmpl". */
+    readonly label = 'rename template',
   ) {
     const before = source.slice(0, offset);
     const line = before.split('\n').length;
     const col = offset - before.lastIndexOf('\n');
-    super(`rename template ${JSON.stringify(source)}: ${line}:${col}: ${reason}`);
+    // A template read from a file is named by its file; an inline one is quoted.
+    const what = label === 'rename template' ? `${label} ${JSON.stringify(source)}` : label;
+    super(`${what}: ${line}:${col}: ${reason}`);
   }
 }

@@ -1,14 +1,16 @@
 /**
- * Lexer for the subset of Go text/template that rename templates use. It splits the source into
- * text and action tokens, applies `{{-`/`-}}` whitespace trimming and drops `{{/* comments *\/}}`.
+ * Lexer for Go text/template. It splits the source into text and action tokens, applies
+ * `{{-`/`-}}` whitespace trimming and drops `{{/* comments *\/}}`. As in Go, a comment must start
+ * right after `{{` (or `{{- `) and end right before `}}` (or ` -}}`).
  */
 import { TemplateError } from './errors.js';
+import { scanNumber } from './numbers.js';
 
 type TokenKind =
   | 'text' | 'open' | 'close'
   | 'field' | 'variable' | 'dot' | 'identifier' | 'keyword'
   | 'string' | 'number' | 'bool' | 'nil'
-  | 'pipe' | 'lparen' | 'rparen' | 'declare' | 'assign';
+  | 'pipe' | 'lparen' | 'rparen' | 'declare' | 'assign' | 'comma' | 'char';
 
 export interface Token {
   readonly kind: TokenKind;
@@ -19,11 +21,23 @@ export interface Token {
   readonly end: number;
 }
 
+const fail = (src: string, pos: number, reason: string) => new TemplateError(src, pos, reason);
+
 const KEYWORDS = new Set(['if', 'else', 'end', 'with', 'range', 'define', 'template', 'block', 'break', 'continue']);
 const SPACE = /[ \t\r\n]/;
 const isSpace = (c: string | undefined) => c !== undefined && SPACE.test(c);
 
-export function lex(src: string): Token[] {
+/** The tokens of `src`; `label` names the template in errors. */
+export function lex(src: string, label?: string): Token[] {
+  try {
+    return lexTokens(src);
+  } catch (err) {
+    if (err instanceof TemplateError && label) throw new TemplateError(err.source, err.offset, err.reason, label);
+    throw err;
+  }
+}
+
+function lexTokens(src: string): Token[] {
   const tokens: Token[] = [];
   let pos = 0;
   let trimNextText = false;
@@ -53,17 +67,17 @@ export function lex(src: string): Token[] {
 function lexAction(src: string, start: number, tokens: Token[], open: number): { end: number; trimRight: boolean } {
   let pos = start;
   const skipSpace = () => { while (isSpace(src[pos])) pos++; };
-  skipSpace();
   if (src.startsWith('/*', pos)) {
     const close = src.indexOf('*/', pos + 2);
-    if (close < 0) throw new TemplateError(src, open, 'unclosed comment');
+    if (close < 0) throw fail(src, open, 'unclosed comment');
     pos = close + 2;
     return closeComment(src, pos, open);
   }
+  skipSpace();
   const actionTokens: Token[] = [{ kind: 'open', value: '{{', pos: open, end: start }];
   for (;;) {
     skipSpace();
-    if (pos >= src.length) throw new TemplateError(src, open, 'unclosed action');
+    if (pos >= src.length) throw fail(src, open, 'unclosed action');
     const closing = closeMarker(src, pos);
     if (closing) {
       actionTokens.push({ kind: 'close', value: '}}', pos, end: pos + closing.length });
@@ -73,7 +87,7 @@ function lexAction(src: string, start: number, tokens: Token[], open: number): {
     const c = src[pos] ?? '';
     const at = pos;
     const push = (kind: TokenKind, value: string, end = pos) => actionTokens.push({ kind, value, pos: at, end });
-    const single: Partial<Record<string, TokenKind>> = { '|': 'pipe', '(': 'lparen', ')': 'rparen', '=': 'assign' };
+    const single: Partial<Record<string, TokenKind>> = { '|': 'pipe', '(': 'lparen', ')': 'rparen', '=': 'assign', ',': 'comma' };
     if (src.startsWith(':=', pos)) { pos += 2; push('declare', ':='); continue; }
     const kind = single[c];
     if (kind) { pos++; push(kind, c); continue; }
@@ -83,7 +97,12 @@ function lexAction(src: string, start: number, tokens: Token[], open: number): {
       push('string', value);
       continue;
     }
-    if (c === "'") throw new TemplateError(src, pos, 'character constants are not supported');
+    if (c === "'") {
+      const { value, end } = readChar(src, pos);
+      pos = end;
+      push('char', value);
+      continue;
+    }
     if (c === '.' && !/[A-Za-z_]/.test(src[pos + 1] ?? '')) {
       if (/[0-9]/.test(src[pos + 1] ?? '')) {
         pos = readNumber(src, pos, push);
@@ -112,7 +131,7 @@ function lexAction(src: string, start: number, tokens: Token[], open: number): {
       else push(KEYWORDS.has(word) ? 'keyword' : 'identifier', word);
       continue;
     }
-    throw new TemplateError(src, pos, `unexpected ${JSON.stringify(c)} in action`);
+    throw fail(src, pos, `unexpected ${JSON.stringify(c)} in action`);
   }
 }
 
@@ -123,52 +142,82 @@ function closeMarker(src: string, pos: number): { length: number; trimRight: boo
   return undefined;
 }
 
+/** After `*\/`: `}}` or one space and `-}}` must follow at once, as in Go. */
 function closeComment(src: string, pos: number, open: number): { end: number; trimRight: boolean } {
-  let p = pos;
-  while (isSpace(src[p])) p++;
-  const closing = closeMarker(src, p);
-  if (!closing) throw new TemplateError(src, open, 'comment ends before closing delimiter');
-  return { end: p + closing.length, trimRight: closing.trimRight };
+  if (src.startsWith('}}', pos)) return { end: pos + 2, trimRight: false };
+  if (isSpace(src[pos]) && src.startsWith('-}}', pos + 1)) return { end: pos + 4, trimRight: true };
+  throw fail(src, open, 'comment ends before closing delimiter');
 }
 
+/** A number token; its value is read by the parser (numbers.ts), which names what is wrong with it. */
 function readNumber(src: string, pos: number, push: (kind: TokenKind, value: string, end: number) => void): number {
-  const m = /^[-+]?(?:0[xX][0-9a-fA-F_]+|(?:[0-9][0-9_]*)?\.?[0-9_]*(?:[eE][-+]?[0-9]+)?)/.exec(src.slice(pos));
-  const word = m?.[0] ?? '';
-  if (!/[0-9]/.test(word) || Number.isNaN(Number(word.replaceAll('_', '')))) {
-    throw new TemplateError(src, pos, `bad number syntax: ${JSON.stringify(word || src[pos])}`);
-  }
-  push('number', word.replaceAll('_', ''), pos + word.length);
-  return pos + word.length;
+  const { text, ok } = scanNumber(src, pos);
+  if (!ok || !/[0-9]/.test(text)) throw fail(src, pos, `bad number syntax: ${JSON.stringify(text || src[pos])}`);
+  push('number', text, pos + text.length);
+  return pos + text.length;
 }
 
 const ESCAPES: Readonly<Record<string, string>> = {
-  a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\', '"': '"', "'": "'",
+  a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\',
 };
+
+/**
+ * One escape sequence after the backslash at `p`, as strconv.UnquoteChar reads it inside `quote`.
+ * \x and octal escapes above 0x7f are single bytes in Go, not characters: refused rather than
+ * turned into a different string.
+ */
+function readEscape(src: string, p: number, quote: string): { value: string; end: number } {
+  const e = src[p + 1] ?? '';
+  if (e in ESCAPES) return { value: ESCAPES[e] as string, end: p + 2 };
+  if (e === quote) return { value: e, end: p + 2 };
+  const [len, base] = e === 'x' ? [2, 16] : e === 'u' ? [4, 16] : e === 'U' ? [8, 16] : /[0-7]/.test(e) ? [3, 8] : [0, 0];
+  const start = base === 8 ? p + 1 : p + 2;
+  const digits = src.slice(start, start + len);
+  if (len && digits.length === len && (base === 16 ? /^[0-9a-fA-F]+$/ : /^[0-7]+$/).test(digits)) {
+    const code = parseInt(digits, base);
+    if (quote === '"' && (e === 'x' || base === 8) && code > 0x7f) throw fail(src, p, `escape \\${src.slice(p + 1, start + len)} is a raw byte, which is not supported`);
+    if (code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) throw fail(src, p, `escape \\${src.slice(p + 1, start + len)} is not a valid character`);
+    return { value: String.fromCodePoint(code), end: start + len };
+  }
+  throw fail(src, p, `invalid escape \\${e}`);
+}
+
+/** A Go character constant ('a', '\\n', '\\u00e9'): its code point, as a number token. */
+function readChar(src: string, pos: number): { value: string; end: number } {
+  const c = src[pos + 1];
+  if (c === undefined || c === '\n') throw fail(src, pos, 'unterminated character constant');
+  if (c === "'") throw fail(src, pos, 'empty character constant');
+  let code: number;
+  let end: number;
+  if (c === '\\') {
+    const escape = readEscape(src, pos + 1, "'");
+    code = escape.value.codePointAt(0) ?? 0;
+    end = escape.end;
+  } else {
+    code = src.codePointAt(pos + 1) ?? 0;
+    end = pos + 1 + (code > 0xffff ? 2 : 1);
+  }
+  if (src[end] !== "'") throw fail(src, pos, 'malformed character constant');
+  return { value: String(code), end: end + 1 };
+}
 
 /** Reads a Go interpreted ("…") or raw (`…`) string literal. */
 function readString(src: string, pos: number, open: number): { value: string; end: number } {
   const quote = src[pos];
   if (quote === '`') {
     const close = src.indexOf('`', pos + 1);
-    if (close < 0) throw new TemplateError(src, open, 'unterminated raw quoted string');
+    if (close < 0) throw fail(src, open, 'unterminated raw quoted string');
     return { value: src.slice(pos + 1, close), end: close + 1 };
   }
   let value = '';
   let p = pos + 1;
   for (;;) {
     const c = src[p];
-    if (c === undefined || c === '\n') throw new TemplateError(src, pos, 'unterminated quoted string');
+    if (c === undefined || c === '\n') throw fail(src, pos, 'unterminated quoted string');
     if (c === '"') return { value, end: p + 1 };
     if (c !== '\\') { value += c; p++; continue; }
-    const e = src[p + 1] ?? '';
-    if (e in ESCAPES) { value += ESCAPES[e]; p += 2; continue; }
-    const hexLen = e === 'x' ? 2 : e === 'u' ? 4 : e === 'U' ? 8 : 0;
-    const hex = src.slice(p + 2, p + 2 + hexLen);
-    if (hexLen && /^[0-9a-fA-F]+$/.test(hex) && hex.length === hexLen) {
-      value += String.fromCodePoint(parseInt(hex, 16));
-      p += 2 + hexLen;
-      continue;
-    }
-    throw new TemplateError(src, p, `invalid escape \\${e} in string`);
+    const escape = readEscape(src, p, '"');
+    value += escape.value;
+    p = escape.end;
   }
 }

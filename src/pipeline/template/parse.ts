@@ -1,40 +1,73 @@
 /**
- * Parser and static checker. Every field, variable and function is resolved here, and argument
- * counts and (where known) argument types are checked, so a bad template fails when reimage
- * starts rather than in the middle of a run.
+ * Parser and static checker. Every variable, function and template name is resolved here, and
+ * argument counts and (where known) argument types are checked, so a bad template fails when
+ * reimage starts rather than in the middle of a run. With `fields`, the input is a record of
+ * those string fields and every field access on it is checked too.
  */
 import type { Command, Node, Operand, Pipeline, StaticType } from './ast.js';
 import { TemplateError } from './errors.js';
-import { FUNCTIONS } from './funcs.js';
+import type { FuncSpec } from './funcs.js';
 import { lex, type Token } from './lex.js';
+import { numberValue } from './numbers.js';
 
-export function parseTemplate(src: string, fields: readonly string[]): Node[] {
-  return new Parser(src, lex(src), fields).parseRoot();
+export interface ParseOptions {
+  /** The input's fields, when it is a record of strings known in advance (rename templates). */
+  readonly fields?: readonly string[];
+  readonly functions: Readonly<Record<string, FuncSpec>>;
+  /** Names the template in errors ("rename template", "report template report.tmpl"). */
+  readonly label: string;
+}
+
+export interface ParsedTemplate {
+  readonly root: readonly Node[];
+  /** `{{define}}` and `{{block}}` bodies by name. */
+  readonly templates: ReadonlyMap<string, readonly Node[]>;
+}
+
+export function parseTemplate(src: string, options: ParseOptions): ParsedTemplate {
+  return new Parser(src, lex(src, options.label), options).parseRoot();
 }
 
 class Parser {
   private i = 0;
   /** Variables in scope, innermost last; `$` is the template's input. */
-  private readonly scopes: Map<string, StaticType>[] = [new Map([['', 'data']])];
-  /** Type of `.`, innermost last (`with` changes it). */
-  private readonly dots: StaticType[] = ['data'];
+  private scopes: Map<string, StaticType>[];
+  /** Type of `.`, innermost last (`with` and `range` change it). */
+  private dots: StaticType[];
   /** Static type of each parsed pipeline. */
   private readonly types = new Map<Pipeline, StaticType>();
+  private readonly templates = new Map<string, readonly Node[]>();
+  /** `{{template "x"}}` calls, checked against the definitions once everything is parsed. */
+  private readonly calls: { name: string; pos: number }[] = [];
+  /** How many `{{range}}`s enclose the current position (for break/continue). */
+  private rangeDepth = 0;
+  private readonly input: StaticType;
+  private readonly fields: readonly string[] | undefined;
+  private readonly functions: Readonly<Record<string, FuncSpec>>;
 
   constructor(
     private readonly src: string,
     private readonly tokens: readonly Token[],
-    private readonly fields: readonly string[],
-  ) {}
+    private readonly options: ParseOptions,
+  ) {
+    this.fields = options.fields;
+    this.functions = options.functions;
+    this.input = options.fields ? 'data' : 'any';
+    this.scopes = [new Map([['', this.input]])];
+    this.dots = [this.input];
+  }
 
-  parseRoot(): Node[] {
-    const { nodes, stop } = this.parseList();
+  parseRoot(): ParsedTemplate {
+    const { nodes, stop } = this.parseList(true);
     if (stop) throw this.error(stop, `unexpected {{${stop.value}}}`);
-    return nodes;
+    for (const call of this.calls) {
+      if (!this.templates.has(call.name)) throw this.error(call, `no such template ${JSON.stringify(call.name)}`);
+    }
+    return { root: nodes, templates: this.templates };
   }
 
   private error(at: { pos: number } | undefined, reason: string): TemplateError {
-    return new TemplateError(this.src, at?.pos ?? this.src.length, reason);
+    return new TemplateError(this.src, at?.pos ?? this.src.length, reason, this.options.label);
   }
 
   private peek(offset = 0): Token | undefined {
@@ -53,8 +86,11 @@ class Parser {
     return t;
   }
 
-  /** Nodes up to `{{else}}`/`{{end}}` (returned as `stop`, after its `{{`) or the end of the template. */
-  private parseList(): { nodes: Node[]; stop?: Token } {
+  /**
+   * Nodes up to `{{else}}`/`{{end}}` (returned as `stop`, after its `{{`) or the end of the
+   * template. `{{define}}` is allowed only at the top level, as in Go.
+   */
+  private parseList(topLevel = false): { nodes: Node[]; stop?: Token } {
     const nodes: Node[] = [];
     for (let t = this.peek(); t; t = this.peek()) {
       this.i++;
@@ -65,12 +101,27 @@ class Parser {
       const first = this.peek();
       if (first?.kind === 'keyword') {
         this.i++;
-        if (first.value === 'end' || first.value === 'else') return { nodes, stop: first };
-        if (first.value === 'if' || first.value === 'with') {
-          nodes.push(this.parseControl(first.value));
-          continue;
+        switch (first.value) {
+          case 'end': case 'else':
+            return { nodes, stop: first };
+          case 'if': case 'with': case 'range':
+            nodes.push(this.parseControl(first.value));
+            continue;
+          case 'define':
+            if (!topLevel) throw this.error(first, 'unexpected {{define}}: it is allowed only at the top level');
+            this.parseDefinition(first);
+            continue;
+          case 'template': case 'block':
+            nodes.push(this.parseTemplateCall(first));
+            continue;
+          case 'break': case 'continue':
+            if (this.rangeDepth === 0) throw this.error(first, `{{${first.value}}} outside {{range}}`);
+            this.expect('close', '}}');
+            nodes.push({ type: first.value, pos: first.pos });
+            continue;
+          default:
+            throw this.error(first, `unexpected {{${first.value}}}`);
         }
-        throw this.error(first, `{{${first.value}}} is not supported in rename templates`);
       }
       const pipe = this.parsePipeline(true);
       this.expect('close', '}}');
@@ -79,23 +130,81 @@ class Parser {
     return { nodes };
   }
 
-  /** `if`/`with` after its keyword, through its `{{end}}` (shared by an `{{else if}}` chain). */
-  private parseControl(type: 'if' | 'with'): Node {
+  /** Runs `body` as a separate template: its own variables, `$` and `.` of unknown type. */
+  private asTemplate<T>(body: () => T): T {
+    const saved = { scopes: this.scopes, dots: this.dots, rangeDepth: this.rangeDepth };
+    this.scopes = [new Map([['', 'any']])];
+    this.dots = ['any'];
+    this.rangeDepth = 0;
+    try {
+      return body();
+    } finally {
+      ({ scopes: this.scopes, dots: this.dots, rangeDepth: this.rangeDepth } = saved);
+    }
+  }
+
+  private templateName(keyword: Token): Token {
+    const name = this.next();
+    if (name.kind !== 'string') throw this.error(name, `{{${keyword.value}}} needs a template name in quotes, got ${describe(name)}`);
+    return name;
+  }
+
+  private define(name: Token, nodes: readonly Node[]): void {
+    const existing = this.templates.get(name.value);
+    if (existing && !isEmpty(existing) && !isEmpty(nodes)) throw this.error(name, `multiple definition of template ${JSON.stringify(name.value)}`);
+    if (!existing || isEmpty(existing)) this.templates.set(name.value, nodes);
+  }
+
+  /** `{{define "name"}}…{{end}}` after its keyword. */
+  private parseDefinition(keyword: Token): void {
+    const name = this.templateName(keyword);
+    this.expect('close', '}}');
+    const body = this.asTemplate(() => this.parseList());
+    if (body.stop?.value !== 'end') throw this.error(body.stop ?? keyword, `{{define ${JSON.stringify(name.value)}}} must be closed by {{end}}`);
+    this.expect('close', '}}');
+    this.define(name, body.nodes);
+  }
+
+  /** `{{template "name" [pipeline]}}`, or `{{block "name" pipeline}}…{{end}}` (define and call). */
+  private parseTemplateCall(keyword: Token): Node {
+    const name = this.templateName(keyword);
+    const pipe = this.peek()?.kind === 'close' ? undefined : this.parsePipeline(false);
+    this.expect('close', '}}');
+    if (keyword.value === 'block') {
+      if (!pipe) throw this.error(keyword, '{{block}} needs a pipeline after the name');
+      const body = this.asTemplate(() => this.parseList());
+      if (body.stop?.value !== 'end') throw this.error(body.stop ?? keyword, `{{block ${JSON.stringify(name.value)}}} must be closed by {{end}}`);
+      this.expect('close', '}}');
+      this.define(name, body.nodes);
+    }
+    this.calls.push({ name: name.value, pos: name.pos });
+    return { type: 'template', pos: keyword.pos, name: name.value, ...(pipe && { pipe }) };
+  }
+
+  /** `if`/`with`/`range` after its keyword, through its `{{end}}` (shared by an `{{else if}}` chain). */
+  private parseControl(type: 'if' | 'with' | 'range'): Node {
     this.scopes.push(new Map());
     try {
-      const pipe = this.parsePipeline(true);
+      const pipe = this.parsePipeline(true, type === 'range');
       this.expect('close', '}}');
       const pipeType = this.pipelineType(pipe);
-      const list = this.inScope(type === 'with' ? pipeType : undefined, () => this.parseList());
+      if (type === 'range') this.rangeDepth++;
+      let list;
+      try {
+        list = this.inScope(type === 'with' ? pipeType : type === 'range' ? 'any' : undefined, () => this.parseList());
+      } finally {
+        if (type === 'range') this.rangeDepth--;
+      }
       if (list.stop?.value !== 'else') {
         if (!list.stop) throw this.error(undefined, `unexpected end of template: {{${type}}} has no {{end}}`);
         this.expect('close', '}}');
         return { type, pipe, list: list.nodes, elseList: [] };
       }
+      // As in Go: {{else if}} continues an if, {{else with}} a with.
       const chained = this.peek();
-      if (chained?.kind === 'keyword' && (chained.value === 'if' || chained.value === 'with')) {
+      if (chained?.kind === 'keyword' && chained.value === type && type !== 'range') {
         this.i++;
-        const nested = this.inScope(undefined, () => this.parseControl(chained.value as 'if' | 'with'));
+        const nested = this.inScope(undefined, () => this.parseControl(type));
         return { type, pipe, list: list.nodes, elseList: [nested] };
       }
       this.expect('close', '}}');
@@ -129,16 +238,30 @@ class Parser {
     return undefined;
   }
 
-  private parsePipeline(allowVariable: boolean): Pipeline {
+  private parsePipeline(allowVariable: boolean, inRange = false): Pipeline {
     const start = this.peek();
     let variable: Pipeline['variable'];
+    let rangeVariables: Pipeline['rangeVariables'];
     const op = this.peek(1);
-    if (allowVariable && start?.kind === 'variable' && (op?.kind === 'declare' || op?.kind === 'assign')) {
+    if (inRange && start?.kind === 'variable' && op?.kind === 'comma') {
+      const second = this.peek(2);
+      const assign = this.peek(3);
+      if (second?.kind !== 'variable') throw this.error(second ?? start, 'range can only initialize variables');
+      if (assign?.kind !== 'declare' && assign?.kind !== 'assign') throw this.error(assign ?? second, `expected := or = after $${start.value}, $${second.value}`);
+      this.i += 4;
+      rangeVariables = { names: [start.value, second.value], declare: assign.kind === 'declare' };
+    } else if (allowVariable && start?.kind === 'variable' && (op?.kind === 'declare' || op?.kind === 'assign')) {
       this.i += 2;
       if (op.kind === 'assign' && !this.lookupVariable(start.value)) {
         throw this.error(start, `undefined variable "$${start.value}"`);
       }
-      variable = { name: start.value, declare: op.kind === 'declare' };
+      if (inRange) rangeVariables = { names: [start.value], declare: op.kind === 'declare' };
+      else variable = { name: start.value, declare: op.kind === 'declare' };
+    } else if (start?.kind === 'variable' && op?.kind === 'comma') {
+      throw this.error(op, 'too many declarations');
+    }
+    for (const name of rangeVariables && !rangeVariables.declare ? rangeVariables.names : []) {
+      if (!this.lookupVariable(name)) throw this.error(start, `undefined variable "$${name}"`);
     }
     const commands: Command[] = [];
     let piped: StaticType | undefined;
@@ -149,12 +272,13 @@ class Parser {
       if (this.peek()?.kind !== 'pipe') break;
       this.i++;
     }
-    const pipe: Pipeline = { pos: start?.pos ?? this.src.length, commands, ...(variable && { variable }) };
+    const pipe: Pipeline = { pos: start?.pos ?? this.src.length, commands, ...(variable && { variable }), ...(rangeVariables && { rangeVariables }) };
     this.types.set(pipe, piped ?? 'any');
     if (variable) {
       const scope = variable.declare ? this.scopes[this.scopes.length - 1] : this.scopes.find((s) => s.has(variable.name));
       scope?.set(variable.name, variable.declare ? (piped ?? 'any') : 'any');
     }
+    for (const name of rangeVariables?.declare ? rangeVariables.names : []) this.scopes[this.scopes.length - 1]?.set(name, 'any');
     return pipe;
   }
 
@@ -168,6 +292,11 @@ class Parser {
     const operands: { operand: Operand; type: StaticType }[] = [];
     for (let t = this.peek(); t && !['pipe', 'close', 'rparen'].includes(t.kind); t = this.peek()) {
       operands.push(this.parseOperand(operands.length > 0));
+      // As in Go, operands are separated by spaces: `1+2.` and `` `x`. `` are errors.
+      const after = this.peek();
+      if (after && !['pipe', 'close', 'rparen'].includes(after.kind) && after.pos === this.tokens[this.i - 1]?.end) {
+        throw this.error(after, `unexpected ${describe(after)} in operand`);
+      }
     }
     if (operands.length === 0) throw this.error(start, piped ? 'missing command after |' : 'missing value for command');
     const command: Command = { pos: start?.pos ?? 0, operands: operands.map((o) => o.operand) };
@@ -187,7 +316,7 @@ class Parser {
   }
 
   private checkCall(name: string, argTypes: readonly StaticType[], pos: number): StaticType {
-    const fn = FUNCTIONS[name];
+    const fn = this.functions[name];
     if (!fn) throw this.error({ pos }, `function "${name}" not defined`);
     const n = argTypes.length;
     if (n < fn.minArgs || (fn.maxArgs !== undefined && n > fn.maxArgs)) {
@@ -220,14 +349,23 @@ class Parser {
       }
       case 'string':
         return { operand: { type: 'literal', value: t.value, pos }, type: 'string' };
-      case 'number':
+      case 'char': // a character constant is an int (its code point), as in Go
         return { operand: { type: 'literal', value: Number(t.value), pos }, type: 'number' };
+      case 'number': {
+        let value;
+        try {
+          value = numberValue(t.value);
+        } catch (err) {
+          throw this.error(t, (err as Error).message);
+        }
+        return { operand: { type: 'literal', value, pos }, type: 'number' };
+      }
       case 'bool':
         return { operand: { type: 'literal', value: t.value === 'true', pos }, type: 'bool' };
       case 'nil':
         return { operand: { type: 'literal', value: null, pos }, type: 'nil' };
       case 'identifier': {
-        if (!FUNCTIONS[t.value]) throw this.error(t, `function "${t.value}" not defined`);
+        if (!this.functions[t.value]) throw this.error(t, `function "${t.value}" not defined`);
         // An identifier used as an argument is a call with no arguments, as in Go.
         const type = isArgument ? this.checkCall(t.value, [], pos) : 'any';
         return { operand: { type: 'function', name: t.value, pos }, type };
@@ -263,13 +401,19 @@ class Parser {
       if (field === '') throw this.error(last, 'missing field name after "."');
       if (type === 'any') continue;
       if (type !== 'data') throw this.error(last, `can't evaluate field ${field} in type ${type}`);
-      if (!this.fields.includes(field)) {
-        throw this.error(last, `unknown field .${field} (the fields are ${this.fields.map((f) => `.${f}`).join(', ')})`);
+      const fields = this.fields ?? [];
+      if (!fields.includes(field)) {
+        throw this.error(last, `unknown field .${field} (the fields are ${fields.map((f) => `.${f}`).join(', ')})`);
       }
       type = 'string';
     }
     return { operand: { type: 'field', receiver, chain, pos: last.pos }, type };
   }
+}
+
+/** Go treats a template of only spaces as empty, so it may be redefined. */
+function isEmpty(nodes: readonly Node[]): boolean {
+  return nodes.every((n) => n.type === 'text' && n.text.trim() === '');
 }
 
 function describe(t: Token): string {
