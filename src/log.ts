@@ -1,6 +1,9 @@
 /**
- * Logging goes to stderr only: stdout carries nothing but the YAML result.
+ * Logging goes to stderr only: stdout carries nothing but the YAML result. Every line is redacted
+ * (see redact.ts), so a secret echoed back by a server never reaches a log.
  */
+import { redact } from './redact.js';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 const order: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
@@ -19,7 +22,7 @@ export function createLogger(
   const min = order[opts.level ?? 'info'];
   const write = opts.write ?? ((line: string) => process.stderr.write(line));
   const at = (level: LogLevel) => (msg: string) => {
-    if (order[level] >= min) write(`reimage: ${level === 'info' ? '' : `${level}: `}${msg}\n`);
+    if (order[level] >= min) write(`reimage: ${level === 'info' ? '' : `${level}: `}${redact(msg)}\n`);
   };
   return {
     debug: at('debug'),

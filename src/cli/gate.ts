@@ -6,7 +6,7 @@
 import { ReimageError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ImageOccurrence, ManifestStream } from '../manifests/index.js';
-import { loadStaticMappings, verifyStaticMappings, writeMappings } from '../mappings/registry-io.js';
+import { checkMappingImageTarget, loadStaticMappings, verifyStaticMappings, writeMappings } from '../mappings/registry-io.js';
 import type { StaticMappings } from '../mappings/static.js';
 import { type ImageSite, Pipeline, ResolveOnce } from '../pipeline/pipeline.js';
 import { type AttestConfig, attestImages } from '../attest/index.js';
@@ -34,6 +34,8 @@ export interface GateJob {
   /** The stream read from stdin; undefined with -mappings-only. */
   readonly input: ManifestStream | undefined;
   readonly occurrences: readonly ImageOccurrence[];
+  /** Called just before the output is written (the -timeout deadline lets the write finish). */
+  readonly beforeOutput?: () => void;
 }
 
 /** -mappings-only: every image the static mappings name (except -ignore'd ones) instead of the YAML's. */
@@ -55,12 +57,13 @@ async function writeReport(
   else await writeVulncheckReport(file, verdict);
 }
 
-export async function runGate({ job, vulncheck, attest, signatures, ignore, log, input, occurrences }: GateJob): Promise<void> {
+export async function runGate({ job, vulncheck, attest, signatures, ignore, log, input, occurrences, beforeOutput }: GateJob): Promise<void> {
   const started = Date.now();
   const client = new RegistryClient({ ...job.registry, logger: log });
   const registry = new ResolveOnce(client);
   const staticMappings = job.staticMappings && await loadStaticMappings(job.staticMappings, client);
   if (staticMappings && job.verifyStaticMappings) await verifyStaticMappings(staticMappings, registry);
+  if (job.writeMappingsImage) await checkMappingImageTarget(job.writeMappingsImage, client, job.clobber);
 
   // Check, pin, rename and copy every distinct image (and check and copy its signatures and referrers).
   const hooks = SignatureHooks.enabled(signatures) ? new SignatureHooks(client.artifacts, log, signatures, job.clobber) : undefined;
@@ -119,6 +122,8 @@ export async function runGate({ job, vulncheck, attest, signatures, ignore, log,
       const final = result.finals.get(o.image);
       if (final !== undefined && final !== o.image) o.setImage(final);
     }
-    await writeAll(process.stdout, input.toString());
+    const output = input.toString();
+    beforeOutput?.();
+    await writeAll(process.stdout, output);
   }
 }

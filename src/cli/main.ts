@@ -5,17 +5,24 @@
 // Flag checks import only config modules: registry, pipeline, vulncheck and attestation code is
 // loaded by gate.ts, which -list-images never needs.
 import { attestConfigFromFlags } from '../attest/config.js';
-import { ReimageError, errorMessage } from '../errors.js';
+import { ReimageError, errorMessage, invalidFlagValue } from '../errors.js';
 import { createLogger } from '../log.js';
+import { redact } from '../redact.js';
 import { findImages, loadImageRules, parseManifestStream } from '../manifests/index.js';
 import { vulncheckConfigFromFlags } from '../vulncheck/config.js';
 import { formatUsage, parseFlags } from './flags.js';
 import { readAll, writeAll } from './io.js';
 import { formatImageList } from './list-images.js';
 import { FLAGS } from './options.js';
-import { pipelineSettingsFromFlags } from './pipeline-settings.js';
+import { MAX_TIMER_MS, pipelineSettingsFromFlags } from './pipeline-settings.js';
+import { armRunDeadline } from './run-deadline.js';
 import { settingsFromFlags } from './settings.js';
 import { signatureSettingsFromFlags } from './signature-settings.js';
+
+function runTimeout(ms: number): number {
+  if (ms < 0 || ms > MAX_TIMER_MS) throw invalidFlagValue('timeout', ms, 'must be between 0 (no limit) and 596h');
+  return ms;
+}
 
 export async function main(argv: readonly string[]): Promise<number> {
   try {
@@ -30,6 +37,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     const settings = settingsFromFlags(parsed);
+    const deadline = armRunDeadline(runTimeout(parsed.values.timeout), (message) => {
+      process.stderr.write(`reimage: ${message}\n`);
+      process.exit(1);
+    });
     const log = createLogger({ level: settings.debug ? 'debug' : 'info' });
     // Start-up checks (the rename template compiles here), before any input is read.
     const job = pipelineSettingsFromFlags(parsed, log);
@@ -44,18 +55,19 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (input) log.debug(`found ${occurrences.length} image occurrences`);
 
     if (settings.listImages) {
-      // -show-referrers asks the registries (loaded only then, as for the gate).
+      // -show-referrers asks the registries (loaded only then, as for the gate), within the deadline.
       const extra = parsed.values['show-referrers'] ? await (await import('./show-referrers.js')).showReferrers(occurrences, job, log) : undefined;
+      deadline.disarm();
       await writeAll(process.stdout, formatImageList(occurrences, settings.listFormat, extra));
       return 0;
     }
 
     // Loaded on this path only (see gate.ts).
     const { runGate } = await import('./gate.js');
-    await runGate({ job, vulncheck, attest, signatures, ignore: settings.ignore, log, input, occurrences });
+    await runGate({ job, vulncheck, attest, signatures, ignore: settings.ignore, log, input, occurrences, beforeOutput: deadline.disarm });
     return 0;
   } catch (err) {
-    process.stderr.write(`reimage: ${errorMessage(err)}\n`);
+    process.stderr.write(`reimage: ${redact(errorMessage(err))}\n`);
     return err instanceof ReimageError ? err.exitCode : 1;
   }
 }

@@ -23,6 +23,7 @@ export const FLAGS = {
   V: b('print version/build info and exit'),
   debug: b('enable debug logging'),
   dryrun: b('make no registry writes, file writes or attestations; say on stderr what would be done'),
+  timeout: { kind: 'duration', usage: '(new) give up the whole run after this long, printing nothing; 0 means no limit', default: 0 },
 
   // Finding images
   input: s('type of input: k8s (Kubernetes objects) or yaml (any YAML, with kind: Raw rules)', 'k8s'),
@@ -34,6 +35,11 @@ export const FLAGS = {
   // Registry access
   'insecure-registry': list('(new) registry host[:port] to reach over plain HTTP (repeatable or comma-separated)', 'host'),
   'registry-concurrency': { kind: 'int', usage: '(new) maximum concurrent requests per registry', default: 4 },
+  'registry-timeout': {
+    kind: 'duration',
+    usage: '(new) a registry request fails (and is retried) when no answer, or no data, comes for this long',
+    default: 20_000,
+  },
   'registry-mirror': list('(new) send requests for a registry to another host: docker.io=mirror.example.com (repeatable)', 'from=to'),
 
   // Renaming and copying

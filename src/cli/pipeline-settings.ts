@@ -26,6 +26,9 @@ export interface PipelineSettings {
   readonly writeMappingsImage?: string;
 }
 
+/** setTimeout's range (a 32-bit signed count of milliseconds, about 596 hours). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 function checkImageFlag(flag: string, value: string): string {
   try {
     parseReference(value);
@@ -65,6 +68,9 @@ export function pipelineSettingsFromFlags(parsed: ParsedFlags<typeof FLAGS>, log
     throw new UsageError('-rename-force-digest and -output-tag-and-digest are mutually exclusive');
   }
   if (v['registry-concurrency'] < 1) throw new UsageError('-registry-concurrency must be at least 1');
+  if (!(v['registry-timeout'] > 0) || v['registry-timeout'] > MAX_TIMER_MS) {
+    throw invalidFlagValue('registry-timeout', v['registry-timeout'], 'must be more than 0 and at most 596h');
+  }
 
   const remotePath = v['rename-remote-path'];
   const templateText = v['rename-template'];
@@ -91,6 +97,7 @@ export function pipelineSettingsFromFlags(parsed: ParsedFlags<typeof FLAGS>, log
       insecureRegistries: v['insecure-registry'],
       mirrors: parseMirrors(v['registry-mirror']),
       concurrency: v['registry-concurrency'],
+      timeouts: { responseMs: v['registry-timeout'], idleMs: v['registry-timeout'] },
     },
     ...(staticMappings && { staticMappings }),
     verifyStaticMappings: v['verify-static-json-mappings'],

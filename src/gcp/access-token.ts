@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { ReimageError, errorMessage } from '../errors.js';
+import { registerSecret } from '../redact.js';
 
 export interface AccessTokenSource {
   /** A bearer token valid now. Implementations cache and refresh as needed. */
@@ -25,6 +26,7 @@ function tokenFileSource(path: string): AccessTokenSource {
       }
       const token = text.trim();
       if (token === '') throw new ReimageError(`GCP access token file ${path} is empty`);
+      registerSecret(token);
       return token;
     },
   };
@@ -43,6 +45,7 @@ function applicationDefaultSource(): AccessTokenSource {
         );
         const token = await (await client).getAccessToken();
         if (!token) throw new Error('no token returned');
+        registerSecret(token);
         return token;
       } catch (err) {
         client = undefined;

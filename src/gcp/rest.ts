@@ -4,12 +4,19 @@
  * server trouble (5xx) and network errors only for calls that are safe to repeat.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { readCappedText } from '../bounded-read.js';
 import { ReimageError, errorMessage } from '../errors.js';
+import { redact } from '../redact.js';
 import { type RetryPolicy, isRetryableStatus, retryDelayMs } from '../retry.js';
 import type { AccessTokenSource } from './access-token.js';
 
 /** Four tries over about 3.5 s; a Retry-After from the server wins, up to 10 s. */
 const DEFAULT_GCP_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 500, maxDelayMs: 10_000 };
+/** One try, headers and body, must finish within this (a hung API fails, and is retried when safe). */
+export const GCP_REQUEST_TIMEOUT_MS = 60_000;
+/** Responses are small JSON documents (an attestor, a page of occurrences). */
+export const GCP_RESPONSE_LIMIT = 16 << 20;
+const ERROR_BODY_LIMIT = 64 << 10;
 
 export class GcpApiError extends ReimageError {
   constructor(
@@ -53,20 +60,25 @@ export async function gcpJson<T>(tokens: AccessTokenSource, url: string, req: Gc
     };
     if (req.body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;
+    let text: string;
+    const timeout = AbortSignal.timeout(GCP_REQUEST_TIMEOUT_MS);
     try {
       res = await fetch(url, {
         method,
         headers,
         ...(req.body !== undefined && { body: JSON.stringify(req.body) }),
-        ...(req.signal && { signal: req.signal }),
+        signal: req.signal ? AbortSignal.any([req.signal, timeout]) : timeout,
       });
+      text = res.ok
+        ? await readCappedText(res, GCP_RESPONSE_LIMIT, 'the response')
+        : await readCappedText(res, ERROR_BODY_LIMIT, 'the error body', { truncate: true });
     } catch (err) {
       if (req.signal?.aborted) throw req.signal.reason ?? err;
-      if (last || !idempotent) throw new GcpApiError(req.operation, url, 0, errorMessage(err), attempt);
+      const why = timeout.aborted ? `no complete answer within ${GCP_REQUEST_TIMEOUT_MS / 1000}s` : errorMessage(err);
+      if (last || !idempotent || err instanceof ReimageError) throw new GcpApiError(req.operation, url, 0, why, attempt);
       await pause(attempt, undefined, policy, req.signal);
       continue;
     }
-    const text = await res.text();
     if (res.ok) {
       try {
         return (text === '' ? {} : JSON.parse(text)) as T;
@@ -85,11 +97,11 @@ export async function gcpJson<T>(tokens: AccessTokenSource, url: string, req: Gc
 function errorDetail(text: string): string {
   try {
     const body = JSON.parse(text) as { error?: { message?: string; status?: string } };
-    if (body.error?.message) return `${body.error.status ?? ''} ${body.error.message}`.trim();
+    if (body.error?.message) return redact(`${body.error.status ?? ''} ${body.error.message}`.trim().slice(0, 500));
   } catch {
     // not JSON: keep the text
   }
-  return text.trim().slice(0, 500);
+  return redact(text.trim().slice(0, 500));
 }
 
 async function pause(attempt: number, retryAfter: string | null | undefined, policy: RetryPolicy, signal: AbortSignal | undefined): Promise<void> {

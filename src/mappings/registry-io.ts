@@ -4,8 +4,8 @@
  */
 import { AggregateReimageError, ReimageError, errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
-import { type ImageReference, parseReference } from '../reference/reference.js';
-import type { PulledLayer, SmallImage } from '../registry/index.js';
+import { type ImageReference, parseReference, withDigest } from '../reference/reference.js';
+import { RegistryError, type PulledLayer, type SmallImage } from '../registry/index.js';
 import { writeFileAtomic } from '../atomic-file.js';
 import { readMappingsFile } from './file.js';
 import { type Mappings, parseMappings, serializeMappings } from './format.js';
@@ -31,6 +31,26 @@ export async function loadStaticMappings(from: MappingsLocation, registry: Mappi
     throw new ReimageError(`could not read the static mappings ${source}: ${errorMessage(err)}`, { cause: err });
   }
   return new StaticMappings(parseMappings(mappingJsonFromLayer(pulled.layer, from.image), source), source);
+}
+
+/**
+ * The mapping image may replace only an earlier mapping image (or anything, with -clobber): a tag
+ * that holds an application image is refused, before the run writes anything.
+ */
+export async function checkMappingImageTarget(image: string, registry: MappingRegistry, clobber: boolean): Promise<void> {
+  if (clobber) return;
+  const ref = parseReference(image);
+  const existing = await registry.resolve(ref);
+  if (!existing) return;
+  try {
+    const pulled = await registry.pullSingleLayerImage(withDigest(ref, existing.digest));
+    parseMappings(mappingJsonFromLayer(pulled.layer, image), `image ${image}`);
+  } catch (err) {
+    if (!(err instanceof ReimageError) || err instanceof RegistryError) throw err;
+    throw new ReimageError(
+      `refusing to overwrite ${image} with the mapping image: it holds ${existing.digest}, which is not a reimage mapping image (${errorMessage(err)}); use -clobber to overwrite it`,
+    );
+  }
 }
 
 /** The target of a mapping no longer holds the recorded digest (or is gone). */

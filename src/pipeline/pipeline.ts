@@ -38,8 +38,11 @@ export interface Resolved {
 
 /** What the pipeline needs from a registry client (RegistryClient has it). */
 export interface RegistryAccess {
-  /** The digest (and media type) a reference points at now, or undefined when it does not exist. */
-  resolve(ref: ImageReference): Promise<Resolved | undefined>;
+  /**
+   * The digest (and media type) a reference points at now, or undefined when it does not exist.
+   * With `confirm` the digest is computed from the manifest's bytes, not taken from a HEAD's header.
+   */
+  resolve(ref: ImageReference, opts?: { readonly confirm?: boolean }): Promise<Resolved | undefined>;
   /**
    * Copies `source` (a digest reference) to `target` (a tag reference). `knownTarget` is what a
    * resolve of the target just answered, so the copy does not ask again.
@@ -52,20 +55,20 @@ export interface RegistryAccess {
  * verification, planning and ensuring share the answers).
  */
 export class ResolveOnce implements RegistryAccess {
-  private readonly resolved = new Map<string, Promise<Resolved | undefined>>();
+  private readonly resolved = new Map<string, { answer: Promise<Resolved | undefined>; confirmed: boolean }>();
 
   constructor(private readonly registry: RegistryAccess) {}
 
-  resolve(ref: ImageReference): Promise<Resolved | undefined> {
+  /** A confirmed answer serves every later question; an unconfirmed one only unconfirmed ones. */
+  resolve(ref: ImageReference, opts: { readonly confirm?: boolean } = {}): Promise<Resolved | undefined> {
     // A reference with a digest is looked up by the digest alone: that is what gets pulled.
     const byDigest = ref.digest ? withDigest(ref, ref.digest) : ref;
     const key = formatReference(byDigest);
-    let p = this.resolved.get(key);
-    if (!p) {
-      p = this.registry.resolve(byDigest);
-      this.resolved.set(key, p);
-    }
-    return p;
+    const known = this.resolved.get(key);
+    if (known && (known.confirmed || !opts.confirm)) return known.answer;
+    const answer = this.registry.resolve(byDigest, opts);
+    this.resolved.set(key, { answer, confirmed: opts.confirm === true });
+    return answer;
   }
 
   copy(source: ImageReference, target: ImageReference, options: CopyOptions) {
@@ -292,7 +295,9 @@ export class Pipeline {
         return { written, source, target: entry.tag, digest: entry.digest };
       });
     }
-    const found = await this.registry.resolve(source);
+    // Without a copy by digest (the image keeps its name, or nothing is copied) nothing else would check a HEAD's digest.
+    const keepsName = !rename || group.spellings.some((written) => rename.ignore.test(written));
+    const found = await this.registry.resolve(source, { confirm: keepsName || this.options.dryRun || this.options.noCopy });
     if (!found) throw new ImageNotFoundError(`image not found: ${formatReference(source)} does not exist`);
     const { digest } = found;
     if (source.digest !== undefined && source.digest !== digest) {

@@ -3,11 +3,12 @@
  * A streamed copy pipes the source GET straight into the target PUT, hashing as it goes, so a
  * layer is never held whole in memory and a corrupt one is never committed.
  */
-import { isRetryableStatus } from '../retry.js';
-import { AuthorizationRenewedError, DigestMismatchError, RegistryError } from './errors.js';
+import { readCapped } from '../bounded-read.js';
+import { AuthorizationRenewedError, DigestMismatchError, RegistryError, UnsupportedImageError } from './errors.js';
 import { digestAlgorithm, digestOf, hasher } from './digest.js';
 import { describe, type Repository } from './repository.js';
 import { registryError, type RegistrySession } from './session.js';
+import { isTransient } from './transport.js';
 
 type Body = Uint8Array | ReadableStream<Uint8Array>;
 
@@ -62,16 +63,13 @@ async function openBlob(session: RegistrySession, repo: Repository, digest: stri
   return res.body;
 }
 
-/** Reads a small blob whole and checks its digest. */
-export async function readBlob(session: RegistrySession, repo: Repository, digest: string, scopes: readonly string[]): Promise<Uint8Array> {
-  const bytes = new Uint8Array(await new Response(await openBlob(session, repo, digest, scopes)).arrayBuffer());
+/** Reads a small blob whole (at most `limit` bytes) and checks its digest. */
+export async function readBlob(session: RegistrySession, repo: Repository, digest: string, scopes: readonly string[], limit: number): Promise<Uint8Array> {
+  const bytes = await readCapped(new Response(await openBlob(session, repo, digest, scopes)), limit, `blob ${describe(repo)}@${digest}`);
   const actual = digestOf(bytes, digestAlgorithm(digest));
   if (actual !== digest) throw new DigestMismatchError(`blob ${describe(repo)}@${digest}`, digest, actual);
   return bytes;
 }
-
-/** Tries at a streamed upload: its body cannot be replayed, so each try starts a new upload. */
-const STREAM_ATTEMPTS = 3;
 
 /**
  * Streams a blob from `src` into an upload at `location` in `dst`. The digest is computed while
@@ -81,43 +79,63 @@ const STREAM_ATTEMPTS = 3;
  */
 export async function streamBlob(session: RegistrySession, src: Repository, dst: Repository, blob: { digest: string; size: number }, location: string, scopes: { src: readonly string[]; dst: readonly string[] }): Promise<void> {
   let renewed = false;
+  // Each try is a new upload of the whole blob, with the same policy (and Retry-After) as any request.
+  const { attempts } = session.transport.retry;
   for (let attempt = 1; ; attempt++) {
     const target = attempt === 1 ? location : await startUpload(session, dst, scopes.dst);
-    const source = await openBlob(session, src, blob.digest, scopes.src);
-    const verifier = digestVerifier(blob.digest, `blob ${describe(src)}@${blob.digest}`);
+    const source = verifiedSource(await openBlob(session, src, blob.digest, scopes.src), blob, `blob ${describe(src)}@${blob.digest}`);
     try {
-      await finishUpload(session, dst, target!, blob.digest, blob.size, source.pipeThrough(verifier.stream), scopes.dst);
+      await finishUpload(session, dst, target!, blob.digest, blob.size, source.stream, scopes.dst);
       return;
     } catch (err) {
-      const failure = verifier.failure() ?? err;
-      await source.cancel().catch(() => {});
-      if (attempt >= STREAM_ATTEMPTS) throw failure;
+      // A source that broke off or lied is the source's fault, whatever the upload then reported.
+      const failure = source.failure() ?? err;
+      await source.release();
+      if (attempt >= attempts) throw failure;
       if (failure instanceof AuthorizationRenewedError && !renewed) {
         renewed = true;
         continue;
       }
-      if (!isTransient(failure)) throw failure;
-      await session.transport.pause(attempt, undefined, `upload of ${blob.digest}: ${(failure as Error).message}`);
+      if (!(failure instanceof RegistryError) || !isTransient(failure)) throw failure;
+      await session.transport.pause(attempt, failure.retryAfter, `upload of ${blob.digest}: ${failure.message}`);
     }
   }
 }
 
-function isTransient(err: unknown): boolean {
-  return err instanceof RegistryError && (err.status === undefined || isRetryableStatus(err.status));
-}
-
-function digestVerifier(expected: string, what: string) {
+/**
+ * The source blob as it is read, hashed on the way; at its end a wrong digest fails the stream, so
+ * the upload never commits. A source read error (it broke off, or stalled) is kept too: the
+ * upload then fails as well, and would otherwise be blamed.
+ */
+function verifiedSource(source: ReadableStream<Uint8Array>, { digest: expected, size }: { digest: string; size: number }, what: string) {
   const hash = hasher(digestAlgorithm(expected));
-  let failure: DigestMismatchError | undefined;
-  const stream = new TransformStream<Uint8Array, Uint8Array>({
-    transform(chunk, controller) {
-      hash.update(chunk);
-      controller.enqueue(chunk);
-    },
-    flush(controller) {
+  const reader = source.getReader();
+  let failure: Error | undefined;
+  let read = 0;
+  const stream = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let chunk: Awaited<ReturnType<typeof reader.read>>;
+      try {
+        chunk = await reader.read();
+      } catch (err) {
+        controller.error((failure = err instanceof Error ? err : new Error(String(err))));
+        return;
+      }
+      if (!chunk.done && (read += chunk.value.length) > size) {
+        reader.cancel().catch(() => {});
+        controller.error((failure = new UnsupportedImageError(`${what} is longer than the ${size} bytes its manifest declares`)));
+        return;
+      }
+      if (!chunk.done) {
+        hash.update(chunk.value);
+        controller.enqueue(chunk.value);
+        return;
+      }
       const actual = `${digestAlgorithm(expected)}:${hash.digest('hex')}`;
-      if (actual !== expected) controller.error((failure = new DigestMismatchError(what, expected, actual)));
+      if (actual === expected) controller.close();
+      else controller.error((failure = new DigestMismatchError(what, expected, actual)));
     },
+    cancel: (reason) => reader.cancel(reason),
   });
-  return { stream, failure: () => failure };
+  return { stream, failure: () => failure, release: () => reader.cancel().catch(() => {}) };
 }

@@ -6,11 +6,12 @@ import { silentLogger, type Logger } from '../log.js';
 import type { ImageReference } from '../reference/reference.js';
 import type { RetryPolicy } from '../retry.js';
 import { copyImage, type CopyOptions, type CopyResult } from './copy.js';
-import { resolveManifest, type ResolvedManifest } from './manifests.js';
+import { resolveManifest, type ResolvedManifest, type ResolveOptions } from './manifests.js';
 import { ArtifactStore } from './referrers.js';
 import { pullScope } from './repository.js';
 import { RegistrySession } from './session.js';
 import { pullSingleLayerImage, pushSmallImage, type PulledLayer, type SmallImage } from './small-image.js';
+import { DEFAULT_TIMEOUTS, type RequestTimeouts } from './timeouts.js';
 import { DEFAULT_RETRY, Transport, type TransportStats } from './transport.js';
 
 export interface RegistryClientOptions {
@@ -23,6 +24,8 @@ export interface RegistryClientOptions {
   logger?: Logger;
   /** Retry policy for network errors, 429 and 5xx; default 5 tries from 250 ms, capped at 30 s. */
   retry?: RetryPolicy;
+  /** Per-request time limits; default DEFAULT_TIMEOUTS (connect 10 s, response and idle 20 s). */
+  timeouts?: Partial<RequestTimeouts>;
 }
 
 const DEFAULT_REGISTRY_CONCURRENCY = 4;
@@ -35,7 +38,7 @@ export class RegistryClient {
 
   constructor(opts: RegistryClientOptions = {}) {
     this.logger = opts.logger ?? silentLogger;
-    const transport = new Transport(Math.max(1, opts.concurrency ?? DEFAULT_REGISTRY_CONCURRENCY), opts.retry ?? DEFAULT_RETRY, this.logger);
+    const transport = new Transport(Math.max(1, opts.concurrency ?? DEFAULT_REGISTRY_CONCURRENCY), opts.retry ?? DEFAULT_RETRY, { ...DEFAULT_TIMEOUTS, ...opts.timeouts }, this.logger);
     this.session = new RegistrySession(transport, { insecureRegistries: opts.insecureRegistries ?? [], mirrors: opts.mirrors ?? {} }, this.logger);
     this.artifacts = new ArtifactStore(this.session, this.logger);
   }
@@ -46,9 +49,9 @@ export class RegistryClient {
   }
 
   /** The digest, media type and size of a tag or digest; undefined when the registry lacks it. */
-  resolve(ref: ImageReference): Promise<ResolvedManifest | undefined> {
+  resolve(ref: ImageReference, opts?: ResolveOptions): Promise<ResolvedManifest | undefined> {
     const repo = { registry: ref.domain, path: ref.path };
-    return resolveManifest(this.session, repo, ref.digest ?? ref.tag ?? 'latest', [pullScope(repo)]);
+    return resolveManifest(this.session, repo, ref.digest ?? ref.tag ?? 'latest', [pullScope(repo)], opts);
   }
 
   /** Copies `src` (pinned by digest) to `dst`'s tag; see CopyResult. */

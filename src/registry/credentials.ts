@@ -12,6 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { ReimageError } from '../errors.js';
+import { redact, registerSecret } from '../redact.js';
 import { DOCKER_HUB_CONFIG_KEY, isDockerHub } from './endpoints.js';
 
 export type Credential =
@@ -44,6 +45,17 @@ function credentialFiles(env: NodeJS.ProcessEnv = process.env): string[] {
 
 /** Finds credentials for a registry host ("docker.io", "127.0.0.1:5000"); undefined = anonymous. */
 export async function findCredentials(host: string, env: NodeJS.ProcessEnv = process.env): Promise<Credential | undefined> {
+  const found = await lookUpCredentials(host, env);
+  if (found?.kind === 'basic') {
+    registerSecret(found.password);
+    registerSecret(Buffer.from(`${found.username}:${found.password}`).toString('base64'));
+  } else if (found) {
+    registerSecret(found.token);
+  }
+  return found;
+}
+
+async function lookUpCredentials(host: string, env: NodeJS.ProcessEnv): Promise<Credential | undefined> {
   const wanted = configKey(host);
   for (const file of credentialFiles(env)) {
     const config = await readAuthFile(file);
@@ -122,7 +134,8 @@ async function runHelper(name: string, server: string, env: NodeJS.ProcessEnv, f
   });
   if (code !== 0) {
     if (/credentials not found/i.test(stdout + stderr)) return undefined;
-    const said = (stderr.trim() || stdout.trim()).split('\n')[0]?.slice(0, 200) ?? '';
+    // A failing helper may still print its reply, Secret and all.
+    const said = redact((stderr.trim() || stdout.trim()).split('\n')[0]?.slice(0, 200) ?? '');
     throw new CredentialsError(`credential helper ${program} failed for ${server} (exit ${code}): ${said}`);
   }
   let reply: { Username?: string; Secret?: string };

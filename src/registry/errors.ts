@@ -19,6 +19,8 @@ export interface RegistryErrorInit {
   readonly cause?: unknown;
   /** Extra text after the status, for failures with no HTTP status (network errors). */
   readonly reason?: string;
+  /** The response's Retry-After, so a caller that retries a whole operation can honour it. */
+  readonly retryAfter?: string;
 }
 
 /** A registry request failed: HTTP status, registry error codes, or a network error. */
@@ -28,6 +30,8 @@ export class RegistryError extends ReimageError {
   readonly operation: string;
   readonly status: number | undefined;
   readonly errors: readonly RegistryErrorDetail[];
+  readonly reason: string | undefined;
+  readonly retryAfter: string | undefined;
 
   constructor(init: RegistryErrorInit) {
     super(registryErrorMessage(init), init.cause === undefined ? undefined : { cause: init.cause });
@@ -36,6 +40,8 @@ export class RegistryError extends ReimageError {
     this.operation = init.operation;
     this.status = init.status;
     this.errors = init.errors ?? [];
+    this.reason = init.reason;
+    this.retryAfter = init.retryAfter;
   }
 }
 

@@ -1,9 +1,10 @@
 /**
  * Manifest requests: resolve (HEAD, falling back to GET), fetch and store. Manifests are small,
- * so they are read whole; they are stored byte-for-byte so their digests survive a copy.
+ * so they are read whole (up to MANIFEST_LIMIT); they are stored byte-for-byte so their digests
+ * survive a copy. Digests a registry reports are accepted only in canonical sha256/sha512 form.
  */
-import { DigestMismatchError } from './errors.js';
-import { digestAlgorithm, digestOf } from './digest.js';
+import { DigestMismatchError, RegistryError } from './errors.js';
+import { digestAlgorithm, digestOf, isValidDigest, quoteDigest } from './digest.js';
 import { MANIFEST_ACCEPT } from './media-types.js';
 import { describe, type Repository } from './repository.js';
 import { registryError, type RegistrySession } from './session.js';
@@ -20,11 +21,26 @@ export interface FetchedManifest extends ResolvedManifest {
 
 const NOT_FOUND_CODES = new Set(['MANIFEST_UNKNOWN', 'NAME_UNKNOWN']);
 
+/** The distribution registry refuses manifests over 4 MiB; so do we, when reading one. */
+export const MANIFEST_LIMIT = 4 << 20;
+
+export interface ResolveOptions {
+  /**
+   * The digest will be trusted with nothing else to check it (no copy by digest follows): GET
+   * the manifest and hash its bytes, as a pull would, instead of taking a HEAD's word for it.
+   */
+  readonly confirm?: boolean;
+}
+
 /**
  * HEADs a tag or digest; undefined when the registry does not have it. A digest reference is
  * checked against what the registry reports rather than trusted.
  */
-export async function resolveManifest(session: RegistrySession, repo: Repository, reference: string, scopes: readonly string[]): Promise<ResolvedManifest | undefined> {
+export async function resolveManifest(session: RegistrySession, repo: Repository, reference: string, scopes: readonly string[], opts: ResolveOptions = {}): Promise<ResolvedManifest | undefined> {
+  if (opts.confirm && !reference.includes(':')) {
+    const fetched = await getManifest(session, repo, reference, scopes);
+    return fetched && { digest: fetched.digest, mediaType: fetched.mediaType, size: fetched.size };
+  }
   const ctx = { registry: repo.registry, repository: repo.path, operation: `resolve ${reference} in` };
   const res = await session.request(repo.registry, scopes, {
     method: 'HEAD', target: manifestPath(repo, reference), headers: { accept: MANIFEST_ACCEPT },
@@ -36,6 +52,7 @@ export async function resolveManifest(session: RegistrySession, repo: Repository
     const fetched = await getManifest(session, repo, reference, scopes);
     return fetched && { digest: fetched.digest, mediaType: fetched.mediaType, size: fetched.size };
   }
+  checkReportedDigest(digest, ctx);
   if (reference.includes(':') && digest !== reference) throw new DigestMismatchError(`manifest ${describe(repo)}@${reference}`, reference, digest);
   return { digest, mediaType: contentType(res), size: Number(res.headers.get('content-length') ?? 0) };
 }
@@ -45,6 +62,7 @@ export async function getManifest(session: RegistrySession, repo: Repository, re
   const ctx = { registry: repo.registry, repository: repo.path, operation: `get manifest ${reference} from` };
   const res = await session.request(repo.registry, scopes, {
     method: 'GET', target: manifestPath(repo, reference), headers: { accept: MANIFEST_ACCEPT },
+    read: { bytes: MANIFEST_LIMIT, what: `manifest ${describe(repo)}${reference.includes(':') ? '@' : ':'}${reference}` },
   }, ctx);
   if (!res.ok) {
     const error = await registryError(res, ctx);
@@ -52,7 +70,9 @@ export async function getManifest(session: RegistrySession, repo: Repository, re
     throw error;
   }
   const bytes = new Uint8Array(await res.arrayBuffer());
-  const expected = reference.includes(':') ? reference : res.headers.get('docker-content-digest') ?? undefined;
+  const reported = res.headers.get('docker-content-digest') ?? undefined;
+  if (reported !== undefined) checkReportedDigest(reported, ctx);
+  const expected = reference.includes(':') ? reference : reported;
   const digest = digestOf(bytes, expected ? digestAlgorithm(expected) : 'sha256');
   if (expected && digest !== expected) throw new DigestMismatchError(`manifest ${describe(repo)}@${reference}`, expected, digest);
   return { digest, mediaType: contentType(res), size: bytes.length, bytes };
@@ -70,6 +90,13 @@ export async function putManifest(session: RegistrySession, repo: Repository, re
   const stored = res.headers.get('docker-content-digest');
   if (stored && stored !== digest) throw new DigestMismatchError(`manifest stored at ${describe(repo)}:${reference}`, digest, stored);
   return digest;
+}
+
+/** A digest from a registry must be one we can hash and put in a URL and in the output. */
+function checkReportedDigest(digest: string, ctx: { registry: string; repository: string; operation: string }): void {
+  if (!isValidDigest(digest)) {
+    throw new RegistryError({ ...ctx, reason: `the registry reported digest ${quoteDigest(digest)}, which is not a sha256 or sha512 digest` });
+  }
 }
 
 function manifestPath(repo: Repository, reference: string): string {

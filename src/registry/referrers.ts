@@ -5,6 +5,7 @@
  * blob). Everything here works on manifests whole and byte for byte, so digests and signatures
  * survive a copy.
  */
+import { readCapped } from '../bounded-read.js';
 import type { Logger } from '../log.js';
 import { blobExists, finishUpload, readBlob, startUpload } from './blobs.js';
 import { copyManifestTo } from './copy.js';
@@ -35,7 +36,8 @@ const TAGS_PAGE = 1000;
 const MAX_TAG_PAGES = 100;
 /** A referrer list bigger than this is hostile or broken. */
 const MAX_REFERRERS = 10_000;
-const MAX_REFERRERS_BYTES = 4 << 20;
+/** A referrers answer or a tag list page bigger than this is hostile or broken. */
+const MAX_BODY = 4 << 20;
 
 /** The referrers tag schema's tag for a subject: `sha256:<hex>` → `sha256-<hex>`. */
 export function referrersTag(digest: string): string {
@@ -55,7 +57,13 @@ export async function listTags(session: RegistrySession, repo: Repository, scope
       return tags;
     }
     if (!res.ok) throw await registryError(res, ctx);
-    const body = (await res.json().catch(() => undefined)) as { tags?: unknown } | undefined;
+    const text = new TextDecoder().decode(await readCapped(res, MAX_BODY, `tag list of ${describe(repo)}`));
+    let body: { tags?: unknown } | undefined;
+    try {
+      body = JSON.parse(text) as { tags?: unknown };
+    } catch {
+      body = undefined;
+    }
     if (!body || (body.tags !== null && body.tags !== undefined && !Array.isArray(body.tags))) {
       throw new RegistryError({ ...ctx, status: res.status, reason: 'the tag list is not {"tags":[…]}' });
     }
@@ -120,12 +128,7 @@ async function referrersFromApi(session: RegistrySession, repo: Repository, dige
   const query = types.length === 1 ? `?artifactType=${encodeURIComponent(types[0]!)}` : '';
   const res = await session.request(repo.registry, scopes, { method: 'GET', target: `/v2/${repo.path}/referrers/${digest}${query}` }, ctx);
   if (res.ok && (res.headers.get('content-type') ?? '').includes('json')) {
-    if (Number(res.headers.get('content-length') ?? 0) > MAX_REFERRERS_BYTES) {
-      await res.body?.cancel();
-      throw new RegistryError({ ...ctx, status: res.status, reason: `the referrers list is over ${MAX_REFERRERS_BYTES} bytes` });
-    }
-    const bytes = new Uint8Array(await res.arrayBuffer());
-    if (bytes.length > MAX_REFERRERS_BYTES) throw new RegistryError({ ...ctx, status: res.status, reason: `the referrers list is over ${MAX_REFERRERS_BYTES} bytes` });
+    const bytes = await readCapped(res, MAX_BODY, `referrers of ${describe(repo)}@${digest}`);
     const filtered = (res.headers.get('oci-filters-applied') ?? '').split(',').map((s) => s.trim()).includes('artifactType');
     const referrers = parseReferrerIndex(bytes, `referrers of ${describe(repo)}@${digest}`);
     return { via: 'api', referrers: filtered ? referrers : filterTypes(referrers, types) };
@@ -180,7 +183,7 @@ export function referrerIndexBytes(referrers: readonly ReferrerDescriptor[]): Ui
 /** Reads a blob of at most `maxBytes` (as its descriptor declares) whole, checking its digest. */
 export async function readSmallBlob(session: RegistrySession, repo: Repository, blob: { digest: string; size: number }, maxBytes: number, scopes: readonly string[] = [pullScope(repo)]): Promise<Uint8Array> {
   if (blob.size > maxBytes) throw new UnsupportedImageError(`blob ${describe(repo)}@${blob.digest} is ${blob.size} bytes; at most ${maxBytes} expected`);
-  return readBlob(session, repo, blob.digest, scopes);
+  return readBlob(session, repo, blob.digest, scopes, maxBytes);
 }
 
 /** Uploads `bytes` as a blob unless the repository has it; returns its digest. */

@@ -11,8 +11,10 @@ import { parseChallenge, type Challenge } from './challenge.js';
 import { findCredentials, type Credential } from './credentials.js';
 import { endpointFor, type Endpoint, type EndpointOptions } from './endpoints.js';
 import { AuthorizationRenewedError, RegistryAuthError, RegistryError, type RegistryErrorDetail } from './errors.js';
-import { basicAuthorization, TokenCache } from './tokens.js';
-import type { RequestBody, RequestContext, Transport } from './transport.js';
+import { basicAuthorization, ERROR_BODY_LIMIT, TokenCache } from './tokens.js';
+import { readCappedText } from '../bounded-read.js';
+import { redact } from '../redact.js';
+import type { ReadLimit, RequestBody, RequestContext, Transport } from './transport.js';
 
 export interface ApiRequest {
   readonly method: string;
@@ -20,6 +22,8 @@ export interface ApiRequest {
   readonly target: string;
   readonly headers?: Record<string, string>;
   readonly body?: RequestBody;
+  /** Read a successful response's body whole, capped (see Transport). */
+  readonly read?: ReadLimit;
 }
 
 const PING: ApiRequest = { method: 'GET', target: '/v2/' };
@@ -98,6 +102,7 @@ export class RegistrySession {
       host: url.host,
       headers: { ...req.headers, ...(authorization && sameOrigin && { authorization }) },
       ...(req.body !== undefined && { body: req.body }),
+      ...(req.read && { read: req.read }),
     }, ctx);
   }
 
@@ -168,12 +173,15 @@ function challengeIn(res: Response): Challenge | undefined {
 export async function registryError(res: Response, ctx: RequestContext): Promise<RegistryError> {
   let errors: RegistryErrorDetail[] = [];
   let reason: string | undefined;
-  const text = await res.text().catch(() => '');
+  const text = await readCappedText(res, ERROR_BODY_LIMIT, 'error body', { truncate: true }).catch(() => '');
   try {
     const body = JSON.parse(text) as { errors?: { code?: string; message?: string }[] };
-    errors = (body.errors ?? []).map((e) => ({ code: String(e.code ?? 'UNKNOWN'), message: String(e.message ?? '') }));
+    errors = (Array.isArray(body.errors) ? body.errors : []).slice(0, 10).map((e) => ({
+      code: String(e?.code ?? 'UNKNOWN').slice(0, 100), message: redact(String(e?.message ?? '').slice(0, 500)),
+    }));
   } catch {
-    if (text.trim()) reason = text.trim().slice(0, 200);
+    if (text.trim()) reason = redact(text.trim().slice(0, 200));
   }
-  return new RegistryError({ ...ctx, status: res.status, errors, ...(reason !== undefined && { reason }) });
+  const retryAfter = res.headers.get('retry-after');
+  return new RegistryError({ ...ctx, status: res.status, errors, ...(reason !== undefined && { reason }), ...(retryAfter && { retryAfter }) });
 }

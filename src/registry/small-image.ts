@@ -17,6 +17,9 @@ export interface SmallImage {
   readonly layers: readonly { readonly mediaType: string; readonly data: Uint8Array }[];
 }
 
+/** A small image's layer is read whole: the mapping image's is a few KiB per thousand images. */
+export const SMALL_LAYER_LIMIT = 64 << 20;
+
 export interface PulledLayer {
   readonly digest: string;
   readonly layerMediaType: string;
@@ -55,5 +58,5 @@ export async function pullSingleLayerImage(session: RegistrySession, ref: ImageR
     throw new UnsupportedImageError(`${formatReference(ref)} has ${shape}; expected an image with exactly one layer`);
   }
   const layer = parsed.layers[0]!;
-  return { digest: manifest.digest, layerMediaType: layer.mediaType, layer: await readBlob(session, repo, layer.digest, scopes) };
+  return { digest: manifest.digest, layerMediaType: layer.mediaType, layer: await readBlob(session, repo, layer.digest, scopes, SMALL_LAYER_LIMIT) };
 }

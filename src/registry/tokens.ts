@@ -11,6 +11,13 @@ import type { Credential } from './credentials.js';
 import { hostname, isLoopback, type Endpoint } from './endpoints.js';
 import { RegistryAuthError, RegistryError } from './errors.js';
 import type { RequestContext, Transport } from './transport.js';
+import { readCappedText } from '../bounded-read.js';
+import { redact, registerSecret } from '../redact.js';
+
+/** A token response is a small JSON object; a JWT with many scopes is a few KiB. */
+export const TOKEN_RESPONSE_LIMIT = 1 << 20;
+/** How much of an error body is read for the message. */
+export const ERROR_BODY_LIMIT = 64 << 10;
 
 /** Token lifetime when the server does not say (the Docker token spec's default). */
 const DEFAULT_EXPIRES_IN_S = 60;
@@ -63,7 +70,7 @@ export class TokenCache {
       for (const s of scopes) get.searchParams.append('scope', s);
       const headers: Record<string, string> = {};
       if (usable) headers.authorization = basicAuthorization(usable.username, usable.password);
-      res = await this.transport.send({ method: 'GET', url: get.href, host: get.host, headers }, ctx);
+      res = await this.transport.send({ method: 'GET', url: get.href, host: get.host, headers, read: tokenRead(url) }, ctx);
       // A token service that speaks only OAuth2 refuses the GET: send the password grant instead.
       if (usable && (res.status === 404 || res.status === 405)) {
         await res.body?.cancel();
@@ -75,12 +82,18 @@ export class TokenCache {
       throw new RegistryAuthError(endpoint.registry, `token server ${url.origin} refused the credentials from ${usable.source} (HTTP ${res.status} to a request for ${scopes.join(' ')})`);
     }
     if (!res.ok) {
-      const text = (await res.text()).slice(0, 200);
-      throw new RegistryError({ ...ctx, status: res.status, reason: text });
+      const text = redact((await readCappedText(res, ERROR_BODY_LIMIT, 'error body', { truncate: true }).catch(() => '')).trim().slice(0, 200));
+      throw new RegistryError({ ...ctx, status: res.status, ...(text && { reason: text }) });
     }
-    const body = (await res.json().catch(() => ({}))) as { token?: string; access_token?: string; expires_in?: number };
-    const token = body.token ?? body.access_token;
-    if (!token) throw new RegistryError({ ...ctx, reason: 'the token response has neither "token" nor "access_token"' });
+    let body: { token?: unknown; access_token?: unknown; expires_in?: unknown } = {};
+    try {
+      body = JSON.parse(await res.text()) as typeof body;
+    } catch {
+      throw new RegistryError({ ...ctx, reason: 'the token response is not JSON' });
+    }
+    const token = body?.token ?? body?.access_token;
+    if (typeof token !== 'string' || !token) throw new RegistryError({ ...ctx, reason: 'the token response has neither "token" nor "access_token"' });
+    registerSecret(token);
     return { token, expiresIn: typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : DEFAULT_EXPIRES_IN_S };
   }
 
@@ -90,10 +103,14 @@ export class TokenCache {
     if (service) form.set('service', service);
     if (scopes.length) form.set('scope', scopes.join(' '));
     return this.transport.send({
-      method: 'POST', url: realm.href, host: realm.host, body: form,
+      method: 'POST', url: realm.href, host: realm.host, body: form, read: tokenRead(realm),
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
     }, ctx);
   }
+}
+
+function tokenRead(realm: URL) {
+  return { bytes: TOKEN_RESPONSE_LIMIT, what: `token response from ${realm.origin}` };
 }
 
 export function basicAuthorization(username: string, password: string): string {

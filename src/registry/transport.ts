@@ -1,14 +1,18 @@
 /**
- * HTTP transport for registry requests: Node's fetch with a per-host concurrency limit, retries
- * with exponential backoff and jitter (network errors, 429, 5xx; Retry-After honoured), and
- * request counters. Only requests whose body can be sent again are retried here; streamed
- * uploads are retried a level up, by starting the blob copy over.
+ * HTTP transport for registry requests: Node's fetch with a per-host concurrency limit, time
+ * limits (see timeouts.ts), retries with exponential backoff and jitter (network errors and
+ * timeouts, 429, 5xx; Retry-After honoured), and request counters. Only requests whose body can
+ * be sent again are retried here; streamed uploads are retried a level up, by starting the blob
+ * copy over. A host that has run out of tries on timeouts is not asked again in the same run, so
+ * a registry that never answers fails every image within one request's time.
  */
+import { BodyTooLargeError, readCapped } from '../bounded-read.js';
 import type { Logger } from '../log.js';
 import { type RetryPolicy, isRetryableStatus, retryDelayMs } from '../retry.js';
 import { RegistryError } from './errors.js';
 import { Limiter } from './limiter.js';
-import { streamRequest } from './stream-request.js';
+import { NULL_BODY_STATUS, streamRequest } from './stream-request.js';
+import { DEFAULT_TIMEOUTS, RequestTimeoutError, idleGuard, type RequestTimeouts } from './timeouts.js';
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 250, maxDelayMs: 30_000 };
 
@@ -28,6 +32,13 @@ export interface RequestContext {
 
 export type RequestBody = string | Uint8Array | URLSearchParams | ReadableStream<Uint8Array>;
 
+/** Read a successful response's body whole, at most `bytes` of it, inside the retry loop. */
+export interface ReadLimit {
+  readonly bytes: number;
+  /** What the body is, for the over-limit error ("manifest of …"). */
+  readonly what: string;
+}
+
 export interface TransportRequest {
   readonly method: string;
   readonly url: string;
@@ -35,6 +46,7 @@ export interface TransportRequest {
   readonly host: string;
   readonly headers?: Record<string, string>;
   readonly body?: RequestBody;
+  readonly read?: ReadLimit;
 }
 
 /** TLS verification failures will not go away by retrying. */
@@ -43,10 +55,13 @@ const TLS_ERROR = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL/;
 export class Transport {
   readonly stats: TransportStats = { requests: {}, bytesMoved: 0 };
   private readonly limiters = new Map<string, Limiter>();
+  /** Hosts that ran out of tries on timeouts, with the reason. */
+  private readonly unresponsive = new Map<string, string>();
 
   constructor(
     private readonly concurrency: number,
-    private readonly retry: RetryPolicy,
+    readonly retry: RetryPolicy,
+    private readonly timeouts: RequestTimeouts,
     private readonly logger: Logger,
   ) {}
 
@@ -57,11 +72,16 @@ export class Transport {
       const last = !replayable || attempt >= this.retry.attempts;
       let res: Response;
       try {
-        res = await this.limiter(req.host).run(() => this.fetchOnce(req));
+        res = await this.limiter(req.host).run(async () => {
+          this.checkResponsive(req, ctx);
+          const answer = this.guardBody(await this.fetchOnce(req), req, ctx);
+          return req.read && answer.ok ? buffered(answer, await readCapped(answer, req.read.bytes, req.read.what)) : answer;
+        });
       } catch (err) {
-        const reason = networkReason(err);
-        if (last || TLS_ERROR.test(reason)) throw networkError(ctx, req, reason, err);
-        await this.pause(attempt, undefined, `${ctx.operation}: ${reason}`);
+        if (err instanceof BodyTooLargeError) throw err;
+        const failure = err instanceof RegistryError ? err : networkError(ctx, req, networkReason(err), err);
+        if (last || !isTransient(failure)) throw this.finalFailure(failure, req, ctx, attempt);
+        await this.pause(attempt, undefined, failure.message);
         continue;
       }
       if (last || !isRetryableStatus(res.status)) return res;
@@ -72,13 +92,38 @@ export class Transport {
 
   private fetchOnce(req: TransportRequest): Promise<Response> {
     this.stats.requests[req.method] = (this.stats.requests[req.method] ?? 0) + 1;
-    if (req.body instanceof ReadableStream) return streamRequest(req.url, req.method, req.headers ?? {}, req.body);
+    if (req.body instanceof ReadableStream) return streamRequest(req.url, req.method, req.headers ?? {}, req.body, this.timeouts);
+    // undici sets up connections within its own 10 s; this clock runs from the start to the headers.
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new RequestTimeoutError('response', this.timeouts.responseMs)), this.timeouts.responseMs);
     return fetch(req.url, {
       method: req.method,
       headers: req.headers ?? {},
       redirect: 'follow',
+      signal: controller.signal,
       ...(req.body !== undefined && { body: req.body }),
-    });
+    }).finally(() => clearTimeout(timer));
+  }
+
+  /** The body, with an idle timeout and errors that say which request's response broke. */
+  private guardBody(res: Response, req: TransportRequest, ctx: RequestContext): Response {
+    if (!res.body) return res;
+    const wrap = (err: unknown) => err instanceof RegistryError ? err : networkError(ctx, req, networkReason(err), err, 'while reading the response');
+    return new Response(idleGuard(res.body, this.timeouts.idleMs, wrap), { status: res.status, statusText: res.statusText, headers: res.headers });
+  }
+
+  /** After the last try: a host that keeps timing out is marked, so later requests fail at once. */
+  private finalFailure(failure: RegistryError, req: TransportRequest, ctx: RequestContext, attempt: number): RegistryError {
+    if (!(failure.cause instanceof RequestTimeoutError) || attempt < this.retry.attempts) return failure;
+    this.unresponsive.set(req.host, failure.cause.message);
+    return new RegistryError({ ...ctx, reason: `${failure.reason} (gave up after ${attempt} tries)`, cause: failure.cause });
+  }
+
+  private checkResponsive(req: TransportRequest, ctx: RequestContext): void {
+    const why = this.unresponsive.get(req.host);
+    if (why !== undefined) {
+      throw new RegistryError({ ...ctx, reason: `not tried: ${new URL(req.url).origin} did not answer earlier requests in this run (${why})`, cause: new HostGivenUp() });
+    }
   }
 
   private limiter(host: string): Limiter {
@@ -95,15 +140,44 @@ export class Transport {
   }
 }
 
+/** Marks the error for a host given up on earlier: not worth another try. */
+class HostGivenUp extends Error {}
+
+/** Network errors and timeouts may pass; TLS verification failures and given-up hosts do not. */
+export function isTransient(err: RegistryError): boolean {
+  if (err.status !== undefined) return isRetryableStatus(err.status);
+  return !(err.cause instanceof HostGivenUp) && !TLS_ERROR.test(err.reason ?? '');
+}
+
+function buffered(res: Response, bytes: Uint8Array): Response {
+  return new Response(NULL_BODY_STATUS.has(res.status) ? null : bytes, { status: res.status, statusText: res.statusText, headers: res.headers });
+}
+
 /** fetch wraps the socket error in `cause`; node:http reports it directly. */
 function networkReason(err: unknown): string {
+  const timeout = timeoutIn(err);
+  if (timeout) return timeout.message;
   const e = err as { code?: string; cause?: { code?: string; message?: string } };
   return e.cause?.code ?? e.cause?.message ?? e.code ?? (err instanceof Error ? err.message : String(err));
 }
 
-function networkError(ctx: RequestContext, req: TransportRequest, reason: string, cause: unknown): RegistryError {
+/** Our own timeouts, and undici's connect timeout (its fixed 10 s) as one of them. */
+function timeoutIn(err: unknown): RequestTimeoutError | undefined {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 3; e = e.cause, depth++) {
+    if (e instanceof RequestTimeoutError) return e;
+    if ((e as { code?: string }).code === 'UND_ERR_CONNECT_TIMEOUT') return new RequestTimeoutError('connect', DEFAULT_TIMEOUTS.connectMs);
+  }
+  return undefined;
+}
+
+function networkError(ctx: RequestContext, req: TransportRequest, reason: string, cause: unknown, when?: string): RegistryError {
+  const origin = new URL(req.url).origin;
   const hint = TLS_ERROR.test(reason)
     ? ' (for a private CA set NODE_EXTRA_CA_CERTS to its PEM file; for plain HTTP use -insecure-registry)'
     : '';
-  return new RegistryError({ ...ctx, reason: `cannot reach ${new URL(req.url).origin}: ${reason}${hint}`, cause });
+  const timeout = timeoutIn(cause);
+  const text = timeout
+    ? `${origin} ${when ? `stalled ${when}` : 'did not answer'}: ${reason}${timeout.kind === 'connect' ? '' : ' (-registry-timeout)'}`
+    : `${when ? `connection to ${origin} broke ${when}` : `cannot reach ${origin}`}: ${reason}${hint}`;
+  return new RegistryError({ ...ctx, reason: text, cause: timeout ?? cause });
 }

@@ -1,0 +1,64 @@
+/**
+ * Reading an HTTP response body whole, but never more than a cap: a hostile or broken server can
+ * send an endless body, and Response.text()/arrayBuffer() would hold all of it.
+ */
+import { ReimageError } from './errors.js';
+
+/** A body was larger than the cap for its kind. */
+export class BodyTooLargeError extends ReimageError {
+  constructor(
+    readonly what: string,
+    readonly limit: number,
+  ) {
+    super(`${what} is larger than the ${formatBytes(limit)} limit`);
+  }
+}
+
+/** "4 MiB", "512 KiB", "100 bytes": caps are powers of two, so binary units read well. */
+export function formatBytes(n: number): string {
+  if (n >= 1 << 20 && n % (1 << 20) === 0) return `${n / (1 << 20)} MiB`;
+  if (n >= 1 << 10 && n % (1 << 10) === 0) return `${n / (1 << 10)} KiB`;
+  return `${n} bytes`;
+}
+
+/**
+ * Reads a response body up to `limit` bytes. Over the limit: throws BodyTooLargeError, or with
+ * `truncate` returns the first `limit` bytes (enough for an error message). A declared
+ * Content-Length over the limit fails before anything is read.
+ */
+export async function readCapped(res: Response, limit: number, what: string, opts: { truncate?: boolean } = {}): Promise<Uint8Array> {
+  const declared = Number(res.headers.get('content-length') ?? Number.NaN);
+  if (!opts.truncate && declared > limit) {
+    await res.body?.cancel().catch(() => {});
+    throw new BodyTooLargeError(what, limit);
+  }
+  if (!res.body) return new Uint8Array(0);
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (size + value.length > limit) {
+      await reader.cancel().catch(() => {});
+      if (!opts.truncate) throw new BodyTooLargeError(what, limit);
+      chunks.push(value.subarray(0, limit - size));
+      size = limit;
+      break;
+    }
+    chunks.push(value);
+    size += value.length;
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.length;
+  }
+  return bytes;
+}
+
+/** readCapped as text; the truncated form never throws for size. */
+export async function readCappedText(res: Response, limit: number, what: string, opts: { truncate?: boolean } = {}): Promise<string> {
+  return new TextDecoder().decode(await readCapped(res, limit, what, opts));
+}
