@@ -24,7 +24,8 @@ const render = ['template', 'rel', SHOP_CHART, '--namespace', 'shop'];
 /** Helm 4 with its own plugin directory, the plugin installed from `source`, and an identity plugin. */
 async function helm4With(source: string, installArgs: string[] = []) {
   const home = await helmHome();
-  const env = { ...home.env, PATH: PATH_WITHOUT_REIMAGE, REIMAGE_ERROR_FILE: path.join(home.dir, 'error.log') };
+  // REIMAGE_BIN empty (as unset): these tests are about the wrapper's own lookup, even when the suite runs with REIMAGE_BIN.
+  const env = { ...home.env, PATH: PATH_WITHOUT_REIMAGE, REIMAGE_BIN: '', REIMAGE_ERROR_FILE: path.join(home.dir, 'error.log') };
   const installed = await helm(HELM4, ['plugin', 'install', source, ...installArgs], env);
   await installCommandPlugin(path.join(home.env.HELM_DATA_HOME, 'plugins'), 'identity', 'cat');
   return { home, env, installed };

@@ -14,7 +14,7 @@ import { EMPTY_VULNCHECK_RESULT, type MappingEntry } from '../mappings/format.js
 import { matchesImage, parseReference } from '../reference/reference.js';
 import { RegistryClient } from '../registry/index.js';
 import { SignatureHooks, type SignatureSettings } from '../signatures/gate.js';
-import { writeAll } from './io.js';
+import { writeStderr, writeStdout } from './io.js';
 import type { PipelineSettings } from './pipeline-settings.js';
 import { formatSummary, progressReporter } from './summary.js';
 import {
@@ -104,7 +104,7 @@ export async function runGate({ job, vulncheck, attest, signatures, ignore, log,
   // Written whether the check passed or not, as the Go tool does.
   if (vulncheck.reportOutput) await writeReport(vulncheck, verdict, mappings, job.dryRun, log);
   if (!verdict.passed) {
-    process.stderr.write(vulnReport);
+    writeStderr(vulnReport);
     throw new ReimageError('vulnerability check failed: no manifests were printed and no mappings written');
   }
   if (vulnReport) log.warn(vulnReport.trimEnd());
@@ -124,6 +124,6 @@ export async function runGate({ job, vulncheck, attest, signatures, ignore, log,
     }
     const output = input.toString();
     beforeOutput?.();
-    await writeAll(process.stdout, output);
+    await writeStdout(output);
   }
 }

@@ -1,11 +1,12 @@
 /**
  * Access tokens for Google Cloud REST calls (Container Analysis, Binary Authorization, KMS).
  * Either a token file (CI that already has one, and tests) or application default credentials
- * from google-auth-library, which is imported only when a Google feature actually runs.
+ * from google-auth-library, which is loaded only when a Google feature actually runs.
  */
 import { readFile } from 'node:fs/promises';
 import { ReimageError, errorMessage } from '../errors.js';
 import { registerSecret } from '../redact.js';
+import { loadGoogleAuth } from './google-auth.js';
 
 export interface AccessTokenSource {
   /** A bearer token valid now. Implementations cache and refresh as needed. */
@@ -38,7 +39,7 @@ function applicationDefaultSource(): AccessTokenSource {
   return {
     async token() {
       try {
-        client ??= import('google-auth-library').then(({ GoogleAuth }) =>
+        client ??= loadGoogleAuth().then(({ GoogleAuth }) =>
           new GoogleAuth({ scopes: [CLOUD_PLATFORM_SCOPE] }).getClient().then((c) => ({
             getAccessToken: async () => (await c.getAccessToken()).token,
           })),
@@ -49,6 +50,7 @@ function applicationDefaultSource(): AccessTokenSource {
         return token;
       } catch (err) {
         client = undefined;
+        if (err instanceof ReimageError) throw err;
         throw new ReimageError(
           `cannot get Google application default credentials (${errorMessage(err)}); ` +
             'run `gcloud auth application-default login`, set GOOGLE_APPLICATION_CREDENTIALS, or pass -gcp-access-token-file',

@@ -1,0 +1,30 @@
+/**
+ * google-auth-library (application default credentials) is an optional dependency that is never
+ * bundled: the npm package installs it beside reimage, and the single executable looks for it in the
+ * node_modules folders beside and above it (for /usr/local/bin/reimage: /usr/local/bin/node_modules,
+ * /usr/local/node_modules, …) and on NODE_PATH. When it is absent, the error says what to install.
+ */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { ReimageError } from '../errors.js';
+import { isSingleExecutable } from '../cli/version.js';
+
+type GoogleAuthModule = typeof import('google-auth-library');
+
+export async function loadGoogleAuth(): Promise<GoogleAuthModule> {
+  try {
+    if (isSingleExecutable) {
+      // The executable's own require() only knows Node's built-in modules.
+      return createRequire(join(dirname(process.execPath), 'reimage.cjs'))('google-auth-library') as GoogleAuthModule;
+    }
+    return await import('google-auth-library');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND' && (err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
+    const install = isSingleExecutable
+      ? `npm install --prefix ${dirname(dirname(process.execPath))} google-auth-library@10`
+      : `npm install google-auth-library@10 where reimage is installed (it is an optional dependency)`;
+    throw new ReimageError(
+      `Google application default credentials need google-auth-library, which is not installed: run \`${install}\`, or pass -gcp-access-token-file`,
+    );
+  }
+}
