@@ -10,6 +10,7 @@ import { tempDir } from './harness/temp-dir.js';
 
 const D1 = `sha256:${'1'.repeat(64)}`;
 const D2 = `sha256:${'2'.repeat(64)}`;
+const EMPTY = { Ignored: null, Accepted: null, Rejected: null };
 
 describe('mappings JSON', () => {
   it('writes the Go v0.15 format: keys sorted, compact, vulncheckResult always (null lists), old CVE strings when present', () => {
@@ -35,6 +36,16 @@ describe('mappings JSON', () => {
       Rejected: [{ ID: 'CVE-3', CVSS: 9, Risk: 0, Desc: 'three', Reason: 'above' }],
     } }]]);
     assert.deepEqual(parseMappings(serializeMappings(m), 'test'), m);
+  });
+
+  it('writes and reads the signature and referrer fields after the Go ones, and refuses malformed ones', () => {
+    const m = new Map([['a.io/x:1', { tag: 'b.io/x:1', digest: D1, vulncheckResult: EMPTY, signatures: [D2], referrers: [D1, D2], signatureKey: 'keys/cosign.pub' }]]);
+    const text = serializeMappings(m);
+    assert.equal(text, `{"a.io/x:1":{"tag":"b.io/x:1","digest":"${D1}","vulncheckResult":{"Ignored":null,"Accepted":null,"Rejected":null},`
+      + `"signatures":["${D2}"],"referrers":["${D1}","${D2}"],"signatureKey":"keys/cosign.pub"}}`);
+    assert.deepEqual(parseMappings(text, 'test'), m);
+    assert.throws(() => parseMappings(`{"a.io/x:1":{"tag":"b.io/x:1","digest":"${D1}","signatures":["nope"]}}`, 'f'), /entry "a\.io\/x:1": "signatures" must be a list of digests/);
+    assert.throws(() => parseMappings(`{"a.io/x:1":{"tag":"b.io/x:1","digest":"${D1}","signatureKey":7}}`, 'f'), /"signatureKey" must be a string/);
   });
 
   it('reads every older format: "ID:score" strings, bare IDs, CVE objects, and vulncheckResult faithfully', () => {

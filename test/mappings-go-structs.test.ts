@@ -113,6 +113,13 @@ describe('our mappings file, read by the v0.15 Go structs', () => {
     assert.match(written, /"ignoredCVEs":\["CVE-2019-18224:9\.800000"\],"foundCVEs":\["CVE-2019-1563:3\.700000"\]/);
   });
 
+  it('ignores the signature and referrer fields reimage adds', () => {
+    const entry = { tag: 'r.example.com/app:1', digest: D1 };
+    const withSignatures = serializeMappings(new Map<string, MappingEntry>([['app', { ...entry, signatures: [D2], referrers: [D1], signatureKey: 'cosign.pub' }]]));
+    assert.match(withSignatures, /"signatures":\[/);
+    assert.deepEqual(decode(JSON.parse(withSignatures), MAPPINGS, 'mappings'), decode(JSON.parse(serializeMappings(new Map([['app', entry]]))), MAPPINGS, 'mappings'));
+  });
+
   it('the decoder is strict where Go is: a value of the wrong kind is an error', () => {
     assert.throws(() => decode(JSON.parse(`{"a":{"tag":1}}`), MAPPINGS, 'm'), /cannot unmarshal number into Go value of type string/);
     assert.throws(() => decode(JSON.parse(`{"a":{"vulncheckResult":{"Ignored":[{"CVSS":"9"}]}}}`), MAPPINGS, 'm'), /cannot unmarshal string into Go value of type float32/);

@@ -14,6 +14,7 @@ import { EMPTY_VULNCHECK_RESULT, type MappingEntry } from '../mappings/format.js
 import { matchesImage, parseReference } from '../reference/reference.js';
 import { RegistryClient } from '../registry/index.js';
 import type { GoRegexp } from '../regexp.js';
+import { SignatureHooks, type SignatureSettings } from '../signatures/gate.js';
 import { writeStderr, writeStdout } from './io.js';
 import type { PipelineSettings } from './pipeline-settings.js';
 import { formatSummary, progressReporter } from './summary.js';
@@ -29,6 +30,7 @@ export interface GateJob {
   readonly job: PipelineSettings;
   readonly vulncheck: VulncheckConfig;
   readonly attest: AttestConfig | undefined;
+  readonly signatures: SignatureSettings;
   readonly ignore: GoRegexp | undefined;
   /** -shard: only this shard's images of the static mappings. */
   readonly shard: Shard | undefined;
@@ -66,7 +68,7 @@ function shardMappings(mappings: StaticMappings, shard: Shard, log: Logger): Sta
   return new StaticMappings(entries, `${mappings.source}, ${describeShard(shard)}`);
 }
 
-export async function runGate({ job, vulncheck, attest, ignore, shard, log, input, occurrences, beforeOutput }: GateJob): Promise<void> {
+export async function runGate({ job, vulncheck, attest, signatures, ignore, shard, log, input, occurrences, beforeOutput }: GateJob): Promise<void> {
   const started = Date.now();
   const client = new RegistryClient({ ...job.registry, logger: log });
   const registry = new ResolveOnce(client);
@@ -75,7 +77,8 @@ export async function runGate({ job, vulncheck, attest, ignore, shard, log, inpu
   if (staticMappings && job.verifyStaticMappings) await verifyStaticMappings(staticMappings, registry);
   if (job.writeMappingsImage) await checkMappingImageTarget(job.writeMappingsImage, client, job.clobber);
 
-  // Check, pin, rename and copy every distinct image.
+  // Check, pin, rename and copy every distinct image (and check and copy its signatures and referrers).
+  const hooks = SignatureHooks.enabled(signatures) ? new SignatureHooks(client.artifacts, log, signatures, job.clobber) : undefined;
   const progress = progressReporter(process.stderr);
   const pipeline = new Pipeline(registry, {
     ...(job.rename && { rename: job.rename }),
@@ -85,6 +88,7 @@ export async function runGate({ job, vulncheck, attest, ignore, shard, log, inpu
     noCopy: job.noCopy,
     dryRun: job.dryRun,
     logger: log,
+    ...(hooks && { hooks }),
     onProgress: progress.update,
   });
   const result = await pipeline.run(staticMappings && job.mappingsOnly ? staticSites(staticMappings, ignore) : occurrences)
@@ -104,7 +108,9 @@ export async function runGate({ job, vulncheck, attest, ignore, shard, log, inpu
   for (const [original, m] of result.mappings) {
     const v = verdictByImage.get(digestRefs.get(original) ?? '');
     // This run's result replaces any a static mapping carried, as in Go (no check: empty lists).
-    mappings.set(original, { tag: m.tag, digest: m.digest, vulncheckResult: v ? mappingVulncheckResult(v, verdict) : EMPTY_VULNCHECK_RESULT });
+    mappings.set(original, {
+      tag: m.tag, digest: m.digest, vulncheckResult: v ? mappingVulncheckResult(v, verdict) : EMPTY_VULNCHECK_RESULT, ...hooks?.record(m.tag),
+    });
   }
   const vulnReport = formatVulncheckReport(verdict);
   // Written whether the check passed or not, as the Go tool does.

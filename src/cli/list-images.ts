@@ -22,8 +22,14 @@ interface Row {
 /** How a suspect is marked in the table. */
 export const SUSPECT_MARK = '(suspect: not checked or copied)';
 
-/** The lines of the list, each ending in a newline (not joined: the list may be longer than a string can be). */
-export function formatImageList(occurrences: readonly ImageOccurrence[], suspects: readonly Suspect[], format: ListFormat): string[] {
+/**
+ * The lines of the list, each ending in a newline (not joined: the list may be longer than a string
+ * can be). `extra` (JSON only) adds fields to each image's line, keyed by normalised reference:
+ * what -show-referrers found in the registry.
+ */
+export function formatImageList(
+  occurrences: readonly ImageOccurrence[], suspects: readonly Suspect[], format: ListFormat, extra?: ReadonlyMap<string, object>,
+): string[] {
   const rows: { row: Row; suspect: boolean }[] = [
     ...occurrences.map((row) => ({ row, suspect: false })),
     ...suspects.map((row) => ({ row, suspect: true })),
@@ -39,6 +45,7 @@ export function formatImageList(occurrences: readonly ImageOccurrence[], suspect
       image: o.image,
       normalized: formatReference(o.reference),
       ...(suspect && { suspect: true }),
+      ...(!suspect && extra?.get(formatReference(o.reference))),
     })}\n`);
   }
   const table = [

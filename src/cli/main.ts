@@ -18,6 +18,7 @@ import { MAX_TIMER_MS, pipelineSettingsFromFlags } from './pipeline-settings.js'
 import { armRunDeadline } from './run-deadline.js';
 import { settingsFromFlags } from './settings.js';
 import { describeShard, inShard, type Shard } from './shard.js';
+import { signatureSettingsFromFlags } from './signature-settings.js';
 import { formatSuspects } from './suspects.js';
 import { versionString } from './version.js';
 
@@ -50,6 +51,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     const job = pipelineSettingsFromFlags(parsed, log);
     const vulncheck = vulncheckConfigFromFlags(parsed.values, log);
     const attest = attestConfigFromFlags(parsed.values, log);
+    const signatures = await signatureSettingsFromFlags(parsed);
     const rules = await loadImageRules(settings.rulesConfig, settings.input);
 
     const input = job.mappingsOnly ? undefined : parseManifestStream(await readStdin());
@@ -64,16 +66,18 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
 
     if (settings.listImages) {
+      // -show-referrers asks the registries (loaded only then, as for the gate), within the deadline.
+      const extra = parsed.values['show-referrers'] ? await (await import('./show-referrers.js')).showReferrers(occurrences, job, log) : undefined;
       deadline.disarm();
       const inThisShard = (o: { readonly reference: Parameters<typeof inShard>[0] }) => !shard || inShard(o.reference, shard);
-      await writeStdout(formatImageList(occurrences.filter(inThisShard), found.suspects.filter(inThisShard), settings.listFormat));
+      await writeStdout(formatImageList(occurrences.filter(inThisShard), found.suspects.filter(inThisShard), settings.listFormat, extra));
       return 0;
     }
     if (found.suspects.length > 0) log.warn(formatSuspects(found.suspects));
 
     // Loaded on this path only (see gate.ts).
     const { runGate } = await import('./gate.js');
-    await runGate({ job, vulncheck, attest, ignore: settings.ignore, shard, log, input, occurrences, beforeOutput: deadline.disarm });
+    await runGate({ job, vulncheck, attest, signatures, ignore: settings.ignore, shard, log, input, occurrences, beforeOutput: deadline.disarm });
     return 0;
   } catch (err) {
     writeStderr(`reimage: ${shard ? `${describeShard(shard)}: ` : ''}${redact(errorMessage(err))}\n`);

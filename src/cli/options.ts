@@ -29,7 +29,7 @@ export const FLAGS = {
   input: s('type of input: k8s (Kubernetes objects) or yaml (any YAML, with kind: Raw rules)', 'k8s'),
   'rules-config': s('YAML file of extra kind/apiVersion → imageJSONP rules', '', 'file'),
   ignore: s('regexp: images matching it are left completely alone (not looked up, not recorded)', '', 'regexp'),
-  'list-images': b('(new) print every image occurrence and exit, touching no registry'),
+  'list-images': b('(new) print every image occurrence and exit, touching no registry (unless -show-referrers)'),
   output: s('(new) format of -list-images: table or json (one object per line)', 'table'),
   suspects: s('(new) image references in strings outside image fields (suspects): warn, fail or ignore', 'warn'),
 
@@ -86,6 +86,18 @@ export const FLAGS = {
   'grafeas-parent': s('Grafeas parent, e.g. projects/my-project', '', 'parent'),
   'grafeas-endpoint': s('(new) Container Analysis (Grafeas) REST base URL', DEFAULT_GRAFEAS_ENDPOINT, 'url'),
   'gcp-access-token-file': s('(new) file holding a Google Cloud access token, instead of application default credentials', '', 'file'),
+
+  // Signatures and referrers
+  'verify-signature-key': {
+    kind: 'repeat',
+    usage: '(new) PEM public key file (ECDSA P-256/P-384, RSA, Ed25519): every image must carry a cosign signature that verifies under one of these keys (repeatable)',
+    default: [],
+    valueName: 'file',
+  },
+  'verify-signature-ignore-images': s('(new) regexp of final images (digest references) to skip signature checks for', '', 'regexp'),
+  'copy-referrers': b('(new) copy cosign signatures, attestations and SBOMs and OCI referrers along with each copied image'),
+  'copy-referrers-artifact-type': list('(new) with -copy-referrers, copy only OCI referrers of this artifact type (repeatable or comma-separated)', 'type'),
+  'show-referrers': b('(new) with -list-images -output json, look up each image\'s digest, signatures and other referrers in its registry'),
 
   // Attestation
   'binauthz-attestor': s('Binary Authorization attestor to attest for, e.g. projects/P/attestors/A', '', 'attestor'),

@@ -10,6 +10,8 @@
  * new Go readers both read our files. The bytes match Go's json.Marshal: map keys sorted, no
  * spaces, <>& escaped. Reading accepts every format the Go tool has written: CVE lists as
  * "ID:score" strings, as bare IDs, or as {ID,CVSS,Risk,Desc} objects, and `vulncheckResult`.
+ * reimage's own fields `signatures`/`referrers`/`signatureKey` (signatures checked, referrers
+ * copied) come last; the Go reader ignores them.
  */
 import { ReimageError } from '../errors.js';
 import { shortestFloat32 } from '../float32.js';
@@ -42,6 +44,12 @@ export interface MappingEntry {
   readonly digest: string;
   /** The vulnerability check's result for the image; absent when none was recorded. */
   readonly vulncheckResult?: VulncheckResult;
+  /** (new) Digests of the cosign `.sig` manifests at the target (image, then platform manifests). */
+  readonly signatures?: readonly string[];
+  /** (new) Digests of the other referrers at the target: attestations, SBOMs, OCI referrers. */
+  readonly referrers?: readonly string[];
+  /** (new) The -verify-signature-key file that verified the image's signature. */
+  readonly signatureKey?: string;
 }
 
 /** Mappings keyed by the image as written in the manifests. */
@@ -76,6 +84,9 @@ export function serializeMappings(mappings: Mappings): string {
         Accepted: goList(result.Accepted, cveFields),
         Rejected: goList(result.Rejected, (c) => ({ ...cveFields(c), Reason: c.Reason })),
       },
+      ...(e.signatures?.length && { signatures: e.signatures }),
+      ...(e.referrers?.length && { referrers: e.referrers }),
+      ...(e.signatureKey !== undefined && { signatureKey: e.signatureKey }),
     };
   }
   return goEscape(JSON.stringify(ordered));
@@ -115,9 +126,23 @@ export function parseMappings(text: string, source: string): Map<string, Mapping
     if (typeof digest !== 'string' || !isDigest(digest)) throw bad(`"digest" must be a digest such as "sha256:<64 hex>", got ${JSON.stringify(digest)}`);
     checkReference(tag, (why) => bad(`"tag": ${why}`));
     const vulncheckResult = readVulncheckResult(value, bad);
-    result.set(key, { tag, digest, ...(vulncheckResult && { vulncheckResult }) });
+    const signatures = digestList(value.signatures, '"signatures"', bad);
+    const referrers = digestList(value.referrers, '"referrers"', bad);
+    if (value.signatureKey !== undefined && typeof value.signatureKey !== 'string') throw bad('"signatureKey" must be a string');
+    result.set(key, {
+      tag, digest, ...(vulncheckResult && { vulncheckResult }),
+      ...(signatures.length && { signatures }), ...(referrers.length && { referrers }),
+      ...(typeof value.signatureKey === 'string' && { signatureKey: value.signatureKey }),
+    });
   }
   return result;
+}
+
+/** An optional list of digests (the fields reimage adds; the Go reader ignores them). */
+function digestList(list: Json | undefined, field: string, bad: (why: string) => Error): string[] {
+  if (list === undefined) return [];
+  if (!Array.isArray(list) || !list.every((d): d is string => typeof d === 'string' && isDigest(d))) throw bad(`${field} must be a list of digests`);
+  return list;
 }
 
 function checkReference(ref: string, bad: (why: string) => Error): void {

@@ -38,13 +38,18 @@ export interface ImageSite {
   checkRewrite?(final: string): void;
 }
 
+export interface Resolved {
+  readonly digest: string;
+  readonly mediaType?: string;
+}
+
 /** What the pipeline needs from a registry client (RegistryClient has it). */
 export interface RegistryAccess {
   /**
-   * The digest a reference points at now, or undefined when it does not exist. With `confirm`
-   * the digest is computed from the manifest's bytes, not taken from a HEAD's header.
+   * The digest (and media type) a reference points at now, or undefined when it does not exist.
+   * With `confirm` the digest is computed from the manifest's bytes, not taken from a HEAD's header.
    */
-  resolve(ref: ImageReference, opts?: { readonly confirm?: boolean }): Promise<{ readonly digest: string } | undefined>;
+  resolve(ref: ImageReference, opts?: { readonly confirm?: boolean }): Promise<Resolved | undefined>;
   /**
    * Copies `source` (a digest reference) to `target` (a tag reference). `knownTarget` is what a
    * resolve of the target just answered, so the copy does not ask again.
@@ -57,12 +62,12 @@ export interface RegistryAccess {
  * verification, planning and ensuring share the answers).
  */
 export class ResolveOnce implements RegistryAccess {
-  private readonly resolved = new Map<string, { answer: Promise<{ readonly digest: string } | undefined>; confirmed: boolean }>();
+  private readonly resolved = new Map<string, { answer: Promise<Resolved | undefined>; confirmed: boolean }>();
 
   constructor(private readonly registry: RegistryAccess) {}
 
   /** A confirmed answer serves every later question; an unconfirmed one only unconfirmed ones. */
-  resolve(ref: ImageReference, opts: { readonly confirm?: boolean } = {}): Promise<{ readonly digest: string } | undefined> {
+  resolve(ref: ImageReference, opts: { readonly confirm?: boolean } = {}): Promise<Resolved | undefined> {
     // A reference with a digest is looked up by the digest alone: that is what gets pulled.
     const byDigest = ref.digest ? withDigest(ref, ref.digest) : ref;
     const key = formatReference(byDigest);
@@ -85,6 +90,20 @@ interface StaticLookup {
 
 export type OutputForm = 'tag' | 'digest' | 'tag-and-digest';
 
+/** Checks and follow-up work per image that live outside the pipeline (signatures, referrers). */
+export interface ImageHooks {
+  /**
+   * Planning, before anything is written: may refuse the image (the error is reported with the
+   * other failing images). `source` is pinned to the digest; `finals` are its final references.
+   */
+  checkSource?(source: ImageReference, finals: readonly string[]): Promise<void>;
+  /**
+   * The target now holds the image (copied by this run, or already there). `mediaType` is the
+   * source manifest's, when the source was looked up (not with static mappings).
+   */
+  afterEnsure?(source: ImageReference, target: ImageReference, mediaType: string | undefined): Promise<void>;
+}
+
 export interface PipelineOptions {
   /** Renaming, on when -rename-remote-path and -rename-template are both set. */
   readonly rename?: { readonly template: RenameTemplate; readonly remotePath: string; readonly ignore: GoRegexp };
@@ -96,6 +115,7 @@ export interface PipelineOptions {
   readonly noCopy: boolean;
   readonly dryRun: boolean;
   readonly logger: Logger;
+  readonly hooks?: ImageHooks;
   /** Called as each distinct image is planned, then as each target is ensured; the CLI shows it on a TTY. */
   readonly onProgress?: (phase: 'checking' | 'copying', done: number, total: number) => void;
 }
@@ -144,6 +164,7 @@ interface Plan {
   /** The final reference in tag form, as it will be written (before the output form is applied). */
   readonly target: string;
   readonly digest: string;
+  readonly mediaType?: string;
 }
 
 /** Distinct images grouped by normalised reference, each with every spelling and place. */
@@ -285,6 +306,18 @@ export class Pipeline {
   /** Names the target of every spelling of one distinct image. */
   private async plan(group: Group): Promise<Plan[]> {
     const source = group.reference;
+    const plans = await this.targets(group);
+    const checkSource = this.options.hooks?.checkSource;
+    if (checkSource) {
+      const byDigest = new Map<string, string[]>();
+      for (const p of plans) byDigest.set(p.digest, [...(byDigest.get(p.digest) ?? []), p.target]);
+      for (const [digest, finals] of byDigest) await checkSource(withDigest(source, digest), finals);
+    }
+    return plans;
+  }
+
+  private async targets(group: Group): Promise<Plan[]> {
+    const source = group.reference;
     const { staticMappings, rename } = this.options;
     if (staticMappings) {
       return group.spellings.map((written) => {
@@ -305,7 +338,7 @@ export class Pipeline {
       const renamed = rename && !rename.ignore.test(written);
       const target = renamed ? rename.template.rename(renameFields(source, digest, rename.remotePath)) : written;
       this.lookAhead(target); // a rendered name that is no reference fails here, in the plan
-      return { written, source, target, digest };
+      return { written, source, target, digest, ...(found.mediaType && { mediaType: found.mediaType }) };
     });
   }
 
@@ -333,8 +366,16 @@ export class Pipeline {
     return { kind: 'copy', current };
   }
 
-  /** Makes sure the target holds the image, as checkTarget decided. */
+  /** Makes sure the target holds the image, then runs the afterEnsure hook. */
   private async ensure(plan: Plan, decision: Decision): Promise<Outcome> {
+    const outcome = await this.ensureImage(plan, decision);
+    const afterEnsure = this.options.hooks?.afterEnsure;
+    if (afterEnsure && outcome.kind !== 'not-copied') await afterEnsure(withDigest(plan.source, plan.digest), parseReference(plan.target), plan.mediaType);
+    return outcome;
+  }
+
+  /** Makes sure the target holds the image, as checkTarget decided. */
+  private async ensureImage(plan: Plan, decision: Decision): Promise<Outcome> {
     if (decision.kind === 'present') return { kind: 'present' };
     const { logger, dryRun, noCopy, clobber } = this.options;
     const { current } = decision;

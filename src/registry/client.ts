@@ -7,6 +7,7 @@ import type { ImageReference } from '../reference/reference.js';
 import type { RetryPolicy } from '../retry.js';
 import { copyImage, type CopyOptions, type CopyResult } from './copy.js';
 import { resolveManifest, type ResolvedManifest, type ResolveOptions } from './manifests.js';
+import { ArtifactStore } from './referrers.js';
 import { pullScope } from './repository.js';
 import { RegistrySession } from './session.js';
 import { pullSingleLayerImage, pushSmallImage, type PulledLayer, type SmallImage } from './small-image.js';
@@ -32,11 +33,14 @@ const DEFAULT_REGISTRY_CONCURRENCY = 4;
 export class RegistryClient {
   private readonly session: RegistrySession;
   private readonly logger: Logger;
+  /** Signatures, attestations, SBOMs and other referrers: reading, listing and copying them. */
+  readonly artifacts: ArtifactStore;
 
   constructor(opts: RegistryClientOptions = {}) {
     this.logger = opts.logger ?? silentLogger;
     const transport = new Transport(Math.max(1, opts.concurrency ?? DEFAULT_REGISTRY_CONCURRENCY), opts.retry ?? DEFAULT_RETRY, { ...DEFAULT_TIMEOUTS, ...opts.timeouts }, this.logger);
     this.session = new RegistrySession(transport, { insecureRegistries: opts.insecureRegistries ?? [], mirrors: opts.mirrors ?? {} }, this.logger);
+    this.artifacts = new ArtifactStore(this.session, this.logger);
   }
 
   /** Requests sent (by HTTP method) and blob bytes uploaded, over the client's lifetime. */

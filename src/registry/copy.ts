@@ -53,6 +53,17 @@ export async function copyImage(session: RegistrySession, logger: Logger, src: I
   return { outcome: 'copied', digest, ...job.counts };
 }
 
+/**
+ * Copies one manifest (and all it references) by digest from `src` to `dst`, storing it under
+ * `reference` (a tag, or the digest itself). For artifacts that refer to an image: signatures,
+ * attestations, SBOMs. Returns the stored digest, checked against `digest`.
+ */
+export async function copyManifestTo(session: RegistrySession, logger: Logger, src: Repository, digest: string, dst: Repository, reference: string): Promise<string> {
+  const stored = await new CopyJob(session, logger, src, dst).copyManifest(digest, reference);
+  if (stored !== digest) throw new DigestMismatchError(`manifest copied to ${describe(dst)}:${reference}`, digest, stored);
+  return stored;
+}
+
 class CopyJob {
   readonly counts = { bytesMoved: 0, blobsCopied: 0, blobsMounted: 0, blobsSkipped: 0 };
   readonly dstScopes: readonly string[];

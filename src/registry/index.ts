@@ -5,3 +5,8 @@ export type { SmallImage, PulledLayer } from './small-image.js';
 export { findCredentials } from './credentials.js';
 export { RegistryError, RegistryAuthError, ClobberRefusedError, DigestMismatchError, UnsupportedImageError } from './errors.js';
 export { OCI_MANIFEST, OCI_INDEX, DOCKER_MANIFEST, DOCKER_MANIFEST_LIST } from './media-types.js';
+export type { ArtifactStore, ReferrerDescriptor, ReferrerList } from './referrers.js';
+export { referrersTag, referrerIndexBytes } from './referrers.js';
+export type { FetchedManifest, ResolvedManifest } from './manifests.js';
+export type { Repository } from './repository.js';
+export { parseManifest, type Descriptor } from './media-types.js';
