@@ -5,5 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-system-deps.sh
-[ -f dist/main.js ] || npm run build >/dev/null
+[ -f dist/reimage.cjs ] || npm run build >/dev/null
 exec node --import tsx examples/demo.ts

@@ -142,12 +142,9 @@ describe('unbounded reads', () => {
       endless(res, 200, { 'content-type': 'application/vnd.oci.image.manifest.v1+json' }, Buffer.alloc(1 << 20, 0x20));
       return true;
     });
-    // The CLI's main, run in a child that reports its own peak RSS on stderr when it ends.
-    const script = `import('${new URL('../dist/main.js', import.meta.url).href}').then(async ({ main }) => {
-      process.exitCode = await main(['-rename-force-digest']);
-      process.stderr.write('peak-rss-kib=' + process.resourceUsage().maxRSS + '\\n');
-    });`;
-    const r = await run(process.execPath, ['--input-type=module', '-e', script], {}, podYaml(`${reg.host}/app:v1`));
+    // The CLI in a child process; GNU time reports its peak RSS on stderr when it ends.
+    const cli = new URL('../bin/reimage', import.meta.url).pathname;
+    const r = await run('/usr/bin/time', ['-f', 'peak-rss-kib=%M', process.execPath, cli, '-rename-force-digest'], {}, podYaml(`${reg.host}/app:v1`));
     assert.equal(r.code, 1, r.stderr);
     assert.equal(r.stdout, '');
     assert.match(r.stderr, new RegExp(`manifest ${reg.host}/app:v1 is larger than the 4 MiB limit`));
