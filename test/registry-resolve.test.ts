@@ -97,4 +97,19 @@ describe('RegistryClient.resolve against a real registry', () => {
     await assert.rejects(client.resolve(parseReference(`127.0.0.1:${port}/test/x:v1`)),
       new RegExp(`resolve v1 in 127\\.0\\.0\\.1:${port}/test/x: cannot reach http://127\\.0\\.0\\.1:${port}: ECONNREFUSED`));
   });
+
+  it('names each image in its own error when concurrent requests find the registry unreachable', async () => {
+    const client = new RegistryClient({ retry: { attempts: 1, baseDelayMs: 10, maxDelayMs: 10 } });
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    await new Promise((resolve) => server.close(resolve));
+    const names = ['a', 'b', 'c'];
+    const outcomes = await Promise.allSettled(names.map((n) => client.resolve(parseReference(`127.0.0.1:${port}/test/${n}:v${n}`))));
+    outcomes.forEach((outcome, i) => {
+      assert.equal(outcome.status, 'rejected');
+      const n = names[i]!;
+      assert.match(String((outcome as PromiseRejectedResult).reason), new RegExp(`resolve v${n} in 127\\.0\\.0\\.1:${port}/test/${n}: cannot reach`));
+    });
+  });
 });

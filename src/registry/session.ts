@@ -67,7 +67,7 @@ export class RegistrySession {
   async request(registry: string, scopes: readonly string[], req: ApiRequest, ctx: RequestContext): Promise<Response> {
     const { host } = this.endpoint(registry);
     const known = this.challenges.get(host);
-    if (known) return this.authorizedRequest(registry, scopes, req, await known, true, ctx);
+    if (known) return this.authorizedRequest(registry, scopes, req, await inOwnContext(known, ctx), true, ctx);
     if (req.body instanceof ReadableStream) {
       const pinged = this.firstRequest(registry, PING, ctx).then(async (res) => {
         await res.body?.cancel();
@@ -172,6 +172,22 @@ export class RegistrySession {
       void found.then((c) => c && this.logger.debug(`using credentials for ${endpoint.host} from ${c.source}`), () => {});
     }
     return found;
+  }
+}
+
+/**
+ * Waits for the host's first answer that another request is getting. Its failure (an unreachable
+ * registry, say) is reported in this request's own words, so that each image's error names that
+ * image rather than the first one.
+ */
+async function inOwnContext(learning: Promise<Challenge | undefined>, ctx: RequestContext): Promise<Challenge | undefined> {
+  try {
+    return await learning;
+  } catch (err) {
+    // Only the plain network failure is rewrapped; typed subclasses keep their meaning.
+    if (!(err instanceof RegistryError) || err.constructor !== RegistryError) throw err;
+    const { status, errors, reason, retryAfter, cause } = err;
+    throw new RegistryError({ ...ctx, status, errors, reason, retryAfter, cause });
   }
 }
 
