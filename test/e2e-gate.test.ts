@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import { signatureAlgorithm } from '../src/attest/algorithms.js';
 import { type FakeGcp, startFakeGcp } from './attest/fake-gcp.js';
 import { attestorPublicKey, testKey } from './attest/keys.js';
-import { addImage, buildTestLayout, pushTestImage, type TestLayout } from './harness/images.js';
+import { addImage, buildTestLayout, inspectRaw, pushTestImage, type TestLayout } from './harness/images.js';
 import { startRegistries, type TestRegistry } from './harness/registries.js';
 import { runReimage } from './harness/run-reimage.js';
 import { fakeScannerOnPath, fixture, recordedArgv } from './vulncheck/harness.js';
@@ -79,19 +79,21 @@ describe('vulnerability gate and attestations through the CLI', () => {
 
   const rename = () => ['-rename-remote-path', `${regs.dst.host}/imported`];
 
-  it('refuses a CVE above the limit: exit 1, a report naming image and CVE, nothing on stdout, no mappings', async () => {
+  it('refuses a CVE above the limit before copying: exit 1, a report naming image and CVE, nothing on stdout, no mappings, no copies', async () => {
     const mappingsFile = path.join(dir, 'refused.json');
     const r = await runReimage([...rename(), '-vulncheck-max-cvss', '7', '-write-json-mappings-file', mappingsFile], input, env);
     assert.equal(r.code, 1, r.stderr);
     assert.equal(r.stdout, '');
-    const app = final('app').replaceAll('.', '\\.');
+    const app = `${final('app')} (scanned at ${regs.src.host}/team/app@${digests.app}: not copied yet)`.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     assert.match(r.stderr, new RegExp(`9\\.8 +CVE-2019-18224 +libidn2-0.*\\n +A long domain name.*\\n +in ${app}\\n +7\\.8 +CVE-2019-18276 +bash.*\\n.*\\n +in ${app}\\n`));
     assert.doesNotMatch(r.stderr, /team\/db@[\s\S]*CVE-2019-1549/);
-    assert.match(r.stderr, /vulnerability check failed/);
+    assert.match(r.stderr, /vulnerability check failed: nothing was copied, no manifests were printed and no mappings written/);
     await assert.rejects(access(mappingsFile));
-    // The scanner ran once per final image, with `trivy image -f json <final digest ref>`.
+    // Nothing was copied yet, so the scanner ran once per image at its source, by the final digest,
+    // with `trivy image -f json <ref>`; and the refused run left the target untouched.
     const scans = (await recordedArgv(argvLog)).sort((a, b) => String(a.at(-1)).localeCompare(String(b.at(-1))));
-    assert.deepEqual(scans, [['image', '-f', 'json', final('app')], ['image', '-f', 'json', final('db')]]);
+    assert.deepEqual(scans, [['image', '-f', 'json', `${regs.src.host}/team/app@${digests.app}`], ['image', '-f', 'json', `${regs.src.host}/team/db@${digests.db}`]]);
+    for (const name of ['app', 'db'] as const) await assert.rejects(inspectRaw(final(name), regs.dst), /manifest unknown/i);
   });
 
   it('an ignore entry for the image lets it through, and the mappings record found and ignored CVEs', async () => {

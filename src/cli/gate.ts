@@ -8,7 +8,7 @@ import type { Logger } from '../log.js';
 import type { ImageOccurrence, ManifestStream } from '../manifests/index.js';
 import { checkMappingImageTarget, loadStaticMappings, verifyStaticMappings, writeMappings } from '../mappings/registry-io.js';
 import { StaticMappings } from '../mappings/static.js';
-import { type ImageSite, Pipeline, ResolveOnce } from '../pipeline/pipeline.js';
+import { type ImageSite, Pipeline, type PipelineResult, ResolveOnce } from '../pipeline/pipeline.js';
 import { type AttestConfig, attestImages } from '../attest/index.js';
 import { EMPTY_VULNCHECK_RESULT, type MappingEntry } from '../mappings/format.js';
 import { matchesImage, parseReference } from '../reference/reference.js';
@@ -21,7 +21,7 @@ import { formatSummary, progressReporter } from './summary.js';
 import { describeShard, inShard, type Shard } from './shard.js';
 import {
   checkImages, finalDigestRef, formatVulncheckReport, mappingVulncheckResult, reportTemplateData, uncopiedSources, writeVulncheckReport,
-  type VulncheckConfig, type VulncheckVerdict,
+  type VulncheckConfig, vulncheckEnabled, type VulncheckVerdict,
 } from '../vulncheck/index.js';
 import { writeFileAtomic } from '../atomic-file.js';
 
@@ -68,6 +68,28 @@ function shardMappings(mappings: StaticMappings, shard: Shard, log: Logger): Sta
   return new StaticMappings(entries, `${mappings.source}, ${describeShard(shard)}`);
 }
 
+/** The pipeline's mappings: as written → final tag and digest. */
+type RunMappings = PipelineResult['mappings'];
+
+/** The final images, by digest: what the vulnerability gate scans and attestations name. */
+function finalImages(mappings: RunMappings): string[] {
+  return [...new Set([...mappings.values()].map(finalDigestRef))];
+}
+
+/** The mappings entries: each final image with this run's verdict, which replaces any a static mapping carried, as in Go. */
+function vulncheckMappings(mappings: RunMappings, verdict: VulncheckVerdict, hooks: SignatureHooks | undefined): Map<string, MappingEntry> {
+  const verdictByImage = new Map(verdict.images.map((v) => [v.image, v]));
+  const entries = new Map<string, MappingEntry>();
+  for (const [original, m] of mappings) {
+    const v = verdictByImage.get(finalDigestRef(m));
+    // No check: empty lists.
+    entries.set(original, {
+      tag: m.tag, digest: m.digest, vulncheckResult: v ? mappingVulncheckResult(v, verdict) : EMPTY_VULNCHECK_RESULT, ...hooks?.record(m.tag),
+    });
+  }
+  return entries;
+}
+
 export async function runGate({ job, vulncheck, attest, signatures, ignore, shard, log, input, occurrences, beforeOutput }: GateJob): Promise<void> {
   const started = Date.now();
   const client = new RegistryClient({ ...job.registry, logger: log });
@@ -77,8 +99,24 @@ export async function runGate({ job, vulncheck, attest, signatures, ignore, shar
   if (staticMappings && job.verifyStaticMappings) await verifyStaticMappings(staticMappings, registry);
   if (job.writeMappingsImage) await checkMappingImageTarget(job.writeMappingsImage, client, job.clobber);
 
-  // Check, pin, rename and copy every distinct image (and check and copy its signatures and referrers).
+  // Signatures are checked while images are planned, and copied with them.
   const hooks = SignatureHooks.enabled(signatures) ? new SignatureHooks(client.artifacts, log, signatures, job.clobber) : undefined;
+
+  // A scanner reads an image wherever its digest already is: the final name once copied, else the
+  // source. So its verdict comes before the copies, and a refused image is never copied. Grafeas
+  // only knows images in the user's registry: it is asked after the copies.
+  const scanBeforeCopy = vulncheck.method === 'exec' && vulncheckEnabled(vulncheck);
+  let verdict: VulncheckVerdict | undefined;
+  const scanFinalImages = async (found: RunMappings, scanAtSource: boolean): Promise<VulncheckVerdict> => {
+    const scanAs = scanAtSource && vulncheckEnabled(vulncheck) ? await uncopiedSources(found, registry) : undefined;
+    const checked = await checkImages(finalImages(found), vulncheck, { ...(scanAs && { scanAs }) });
+    if (checked.passed) return checked;
+    if (vulncheck.reportOutput) await writeReport(vulncheck, checked, vulncheckMappings(found, checked, hooks), job.dryRun, log);
+    writeStderr(formatVulncheckReport(checked));
+    throw new ReimageError(`vulnerability check failed: ${scanBeforeCopy ? 'nothing was copied, ' : ''}no manifests were printed and no mappings written`);
+  };
+
+  // Check, pin, rename and copy every distinct image.
   const progress = progressReporter(process.stderr);
   const pipeline = new Pipeline(registry, {
     ...(job.rename && { rename: job.rename }),
@@ -89,42 +127,25 @@ export async function runGate({ job, vulncheck, attest, signatures, ignore, shar
     dryRun: job.dryRun,
     logger: log,
     ...(hooks && { hooks }),
+    ...(scanBeforeCopy && { beforeCopy: async (found: RunMappings) => void (verdict = await scanFinalImages(found, true)) }),
     onProgress: progress.update,
   });
   const result = await pipeline.run(staticMappings && job.mappingsOnly ? staticSites(staticMappings, ignore) : occurrences)
     .finally(progress.clear);
   if (result.summary.imagesFound > 0) log.info(formatSummary(result.summary, Date.now() - started, job.dryRun));
 
-  // The final images, by digest: what the vulnerability gate scans and attestations name.
-  const digestRefs = new Map<string, string>();
-  for (const [original, m] of result.mappings) digestRefs.set(original, finalDigestRef(m));
-  const finalImages = [...new Set(digestRefs.values())];
-
   // A dry run or -no-copy copied nothing: images not at their final name are scanned at their source, by digest.
-  const scanAs = job.dryRun || job.noCopy ? await uncopiedSources(result.mappings, registry) : undefined;
-  const verdict = await checkImages(finalImages, vulncheck, { ...(scanAs && { scanAs }) });
-  const verdictByImage = new Map(verdict.images.map((v) => [v.image, v]));
-  const mappings = new Map<string, MappingEntry>();
-  for (const [original, m] of result.mappings) {
-    const v = verdictByImage.get(digestRefs.get(original) ?? '');
-    // This run's result replaces any a static mapping carried, as in Go (no check: empty lists).
-    mappings.set(original, {
-      tag: m.tag, digest: m.digest, vulncheckResult: v ? mappingVulncheckResult(v, verdict) : EMPTY_VULNCHECK_RESULT, ...hooks?.record(m.tag),
-    });
-  }
-  const vulnReport = formatVulncheckReport(verdict);
-  // Written whether the check passed or not, as the Go tool does.
+  verdict ??= await scanFinalImages(result.mappings, job.dryRun || job.noCopy);
+  const mappings = vulncheckMappings(result.mappings, verdict, hooks);
+  // Written whether the check passed or not, as the Go tool does (a failing check wrote it above).
   if (vulncheck.reportOutput) await writeReport(vulncheck, verdict, mappings, job.dryRun, log);
-  if (!verdict.passed) {
-    writeStderr(vulnReport);
-    throw new ReimageError('vulnerability check failed: no manifests were printed and no mappings written');
-  }
+  const vulnReport = formatVulncheckReport(verdict);
   if (vulnReport) log.warn(vulnReport.trimEnd());
 
   await writeMappings(mappings, { file: job.writeMappingsFile, image: job.writeMappingsImage }, client, { dryRun: job.dryRun, logger: log });
 
   if (attest) {
-    const attested = await attestImages(finalImages, attest);
+    const attested = await attestImages(finalImages(result.mappings), attest);
     log.info(`attestations for ${attest.attestor}: ${attested.created.length} created, ${attested.skipped.length} already present` +
       (attested.wouldCreate.length ? `, ${attested.wouldCreate.length} would be created (dry run)` : ''));
   }

@@ -116,6 +116,12 @@ export interface PipelineOptions {
   readonly dryRun: boolean;
   readonly logger: Logger;
   readonly hooks?: ImageHooks;
+  /**
+   * Runs once every image is planned and every target checked, before anything is copied, with
+   * the run's mappings (as written → final tag and digest). If it throws, nothing is copied and
+   * the run fails with its error.
+   */
+  readonly beforeCopy?: (mappings: PipelineResult['mappings']) => Promise<void>;
   /** Called as each distinct image is planned, then as each target is ensured; the CLI shows it on a TTY. */
   readonly onProgress?: (phase: 'checking' | 'copying', done: number, total: number) => void;
 }
@@ -276,6 +282,8 @@ export class Pipeline {
       else decisions.push({ ...t, decision: result.value });
     });
     if (errors.length > 0) throw new AggregateReimageError(`${errors.length} of ${targets.size} images failed`, errors);
+    const mappings = recorder.mappings();
+    await this.options.beforeCopy?.(mappings);
 
     // Phase 3: copy what is missing.
     const ensuredTick = progress('copying', decisions.length);
@@ -298,7 +306,7 @@ export class Pipeline {
 
     return {
       finals,
-      mappings: recorder.mappings(),
+      mappings,
       summary: { imagesFound: sites.length, distinct: total, ...counts },
     };
   }

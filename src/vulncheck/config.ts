@@ -98,8 +98,7 @@ export function vulncheckConfigFromFlags(values: VulncheckFlagValues, logger: Lo
   const maxRetries = values['vulncheck-max-retries'];
   if (!(maxRetries >= 0)) throw invalidFlagValue('vulncheck-max-retries', maxRetries, 'must not be negative');
   const parent = values['grafeas-parent'];
-  const enabled = maxCvss > 0 || maxRisk > 0;
-  if (method === 'grafeas' && enabled && !parent) {
+  if (method === 'grafeas' && vulncheckEnabled({ maxCvss, maxRisk }) && !parent) {
     throw new UsageError('flag -grafeas-parent is required with -vulncheck-method grafeas (e.g. projects/my-project)');
   }
   if (maxRisk > 0 && (method === 'grafeas' || format === 'trivy-json')) {
@@ -136,4 +135,9 @@ export function vulncheckConfigFromFlags(values: VulncheckFlagValues, logger: Lo
     ...(templateFile && { reportTemplate: ReportTemplate.load(templateFile) }),
     logger,
   };
+}
+
+/** As the Go tool: a limit of 0 is off, and with both off nothing is scanned. */
+export function vulncheckEnabled(config: Pick<VulncheckConfig, 'maxCvss' | 'maxRisk'>): boolean {
+  return config.maxCvss > 0 || config.maxRisk > 0;
 }

@@ -5,7 +5,7 @@
 import { errorMessage } from '../errors.js';
 import { mapBounded } from '../map-bounded.js';
 import { goName, matchesImage, parseReference } from '../reference/reference.js';
-import type { VulncheckConfig } from './config.js';
+import { type VulncheckConfig, vulncheckEnabled } from './config.js';
 import { findingSource } from './image-scan.js';
 import { ScannerError } from './scanner-process.js';
 import type { AffectedPackage, Finding, ImageVerdict, Rejection, Vulnerability, VulncheckVerdict } from './types.js';
@@ -13,7 +13,7 @@ import type { AffectedPackage, Finding, ImageVerdict, Rejection, Vulnerability, 
 /**
  * Checks final images (digest references, registry/repo@sha256:…). Scan failures are recorded
  * per image and fail the verdict; only an abort through `opts.signal` rejects. `opts.scanAs` maps a
- * final image that does not exist yet (-dryrun, -no-copy) to a reference holding the same content; rules
+ * final image that is not there yet (not copied yet, -dryrun, -no-copy) to a reference holding the same content; rules
  * (-vulncheck-ignore-images, per-image ignores) still match the final image.
  */
 export async function checkImages(
@@ -21,7 +21,7 @@ export async function checkImages(
   config: VulncheckConfig,
   opts: { signal?: AbortSignal; scanAs?: ReadonlyMap<string, string> } = {},
 ): Promise<VulncheckVerdict> {
-  if (config.maxCvss === 0 && config.maxRisk === 0) {
+  if (!vulncheckEnabled(config)) {
     return { enabled: false, maxCvss: 0, maxRisk: 0, images: [], rejections: [], unusedIgnores: [], passed: true };
   }
   const source = findingSource(config);

@@ -1,5 +1,5 @@
 /** The vulnerability gate's public API, for the CLI. */
-export { vulncheckConfigFromFlags, type VulncheckConfig } from './config.js';
+export { vulncheckConfigFromFlags, vulncheckEnabled, type VulncheckConfig } from './config.js';
 export { checkImages } from './gate.js';
 export { finalDigestRef, uncopiedSources } from './scan-location.js';
 export { formatVulncheckReport, writeVulncheckReport, mappingVulncheckResult } from './report.js';

@@ -1,7 +1,8 @@
 /**
- * Where the gate reads each final image. Normally at its final name, by digest. -dryrun and
- * -no-copy copy nothing, so a renamed image may not be at its final name yet: its source, by the
- * same digest, holds the same content, and is scanned instead.
+ * Where the gate reads each final image: at its final name, by digest, once it is there. A
+ * scanner runs before the copies (and -dryrun and -no-copy copy nothing), so a renamed image may
+ * not be at its final name yet: its source, by the same digest, holds the same content, and is
+ * scanned instead.
  */
 import type { MappingEntry } from '../mappings/format.js';
 import type { RegistryAccess } from '../pipeline/pipeline.js';
