@@ -108,7 +108,7 @@ export async function runGate({ job, vulncheck, attest, signatures, ignore, shar
   const scanBeforeCopy = vulncheck.method === 'exec' && vulncheckEnabled(vulncheck);
   let verdict: VulncheckVerdict | undefined;
   const scanFinalImages = async (found: RunMappings, scanAtSource: boolean): Promise<VulncheckVerdict> => {
-    const scanAs = scanAtSource && vulncheckEnabled(vulncheck) ? await uncopiedSources(found, registry) : undefined;
+    const scanAs = scanAtSource && vulncheckEnabled(vulncheck) ? await uncopiedSources(found, registry, job.registry.mirrors) : undefined;
     const checked = await checkImages(finalImages(found), vulncheck, { ...(scanAs && { scanAs }) });
     if (checked.passed) return checked;
     if (vulncheck.reportOutput) await writeReport(vulncheck, checked, vulncheckMappings(found, checked, hooks), job.dryRun, log);

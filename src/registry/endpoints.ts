@@ -23,8 +23,13 @@ export interface EndpointOptions {
   readonly mirrors?: Readonly<Record<string, string>>;
 }
 
+/** The -registry-mirror host that serves `registry`'s repositories, if one is set. */
+export function mirrorFor(registry: string, mirrors: EndpointOptions['mirrors']): string | undefined {
+  return mirrors?.[registry] ?? (isDockerHub(registry) ? mirrors?.[DOCKER_HUB_DOMAIN] : undefined);
+}
+
 export function endpointFor(registry: string, opts: EndpointOptions): Endpoint {
-  const mirror = opts.mirrors?.[registry] ?? (isDockerHub(registry) ? opts.mirrors?.[DOCKER_HUB_DOMAIN] : undefined);
+  const mirror = mirrorFor(registry, opts.mirrors);
   const host = mirror ?? (isDockerHub(registry) ? DOCKER_HUB_API_HOST : registry);
   const scheme = isLoopback(host) || isListed(host, opts.insecureRegistries ?? []) ? 'http' : 'https';
   return { registry, host, baseUrl: `${scheme}://${host}` };
