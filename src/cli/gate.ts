@@ -51,9 +51,8 @@ function staticSites(mappings: StaticMappings, ignore: GoRegexp | undefined): Im
 
 /** -vulncheck-report-output: the rendered -vulncheck-report-template, or the verdict as JSON. */
 async function writeReport(
-  vulncheck: VulncheckConfig, verdict: VulncheckVerdict, mappings: ReadonlyMap<string, MappingEntry>, dryRun: boolean, log: Logger,
+  file: string, vulncheck: VulncheckConfig, verdict: VulncheckVerdict, mappings: ReadonlyMap<string, MappingEntry>, dryRun: boolean, log: Logger,
 ): Promise<void> {
-  const file = vulncheck.reportOutput as string;
   // Rendered even in a dry run, so that a template error shows there too.
   const rendered = vulncheck.reportTemplate?.render(reportTemplateData(mappings, vulncheck.ignore.ids()));
   if (dryRun) log.info(`dry run: would write the vulnerability report to ${file}`);
@@ -114,7 +113,7 @@ export async function runGate({ job, vulncheck, attest, signatures, ignore, shar
   }
   const vulnReport = formatVulncheckReport(verdict);
   // Written whether the check passed or not, as the Go tool does.
-  if (vulncheck.reportOutput) await writeReport(vulncheck, verdict, mappings, job.dryRun, log);
+  if (vulncheck.reportOutput) await writeReport(vulncheck.reportOutput, vulncheck, verdict, mappings, job.dryRun, log);
   if (!verdict.passed) {
     writeStderr(vulnReport);
     throw new ReimageError('vulnerability check failed: no manifests were printed and no mappings written');
