@@ -46,7 +46,7 @@ elif runnable reimage; then
   bin=reimage
 else
   bin="$(cd -P "$(dirname "$0")" && pwd -P)/../bin/reimage"
-  missing="reimage: no reimage executable on PATH or beside this plugin; install it with \`npm install -g reimage\` (or set REIMAGE_BIN to its path)"
+  missing="reimage: no reimage executable on PATH or beside this plugin; put it on PATH (the npm package built with \`npm pack\`, or the single executable; see reimage's README, Install) or set REIMAGE_BIN to its path"
 fi
 if ! runnable "$bin"; then
   echo "$missing" >"$stderr_file"

@@ -1,7 +1,9 @@
 /**
- * Reading an HTTP response body whole, but never more than a cap: a hostile or broken server can
- * send an endless body, and Response.text()/arrayBuffer() would hold all of it.
+ * Reading an HTTP response body, or a file the user names, whole, but never more than a cap: a
+ * hostile or broken server can send an endless body, and Response.text()/arrayBuffer() would hold
+ * all of it; a named file may be a pipe or a device, whose size nobody knows in advance.
  */
+import { closeSync, openSync, readSync } from 'node:fs';
 import { ReimageError } from './errors.js';
 
 /** A body was larger than the cap for its kind. */
@@ -61,4 +63,28 @@ export async function readCapped(res: Response, limit: number, what: string, opt
 /** readCapped as text; the truncated form never throws for size. */
 export async function readCappedText(res: Response, limit: number, what: string, opts: { truncate?: boolean } = {}): Promise<string> {
   return new TextDecoder().decode(await readCapped(res, limit, what, opts));
+}
+
+/**
+ * Reads a file as UTF-8 text, up to `limit` bytes (BodyTooLargeError beyond). It reads until the
+ * end rather than trusting the file's size, so a pipe (`<(cat t.tmpl)`) or /dev/stdin is read whole.
+ * File-system errors are thrown as they are.
+ */
+export function readFileCappedSync(path: string, limit: number, what: string): string {
+  const fd = openSync(path, 'r');
+  try {
+    const buffer = Buffer.alloc(Math.min(limit + 1, 64 << 10));
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for (;;) {
+      const n = readSync(fd, buffer, 0, buffer.length, null);
+      if (n === 0) break;
+      size += n;
+      if (size > limit) throw new BodyTooLargeError(what, limit);
+      chunks.push(Buffer.from(buffer.subarray(0, n)));
+    }
+    return Buffer.concat(chunks, size).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
 }

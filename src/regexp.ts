@@ -60,3 +60,8 @@ export function goRegExp(pattern: string, what: string): GoCapturingRegexp {
     },
   };
 }
+
+/** A pattern matching `text` literally (Go's regexp.QuoteMeta). */
+export function quoteMeta(text: string): string {
+  return RE2JS.quote(text);
+}

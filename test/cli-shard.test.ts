@@ -3,6 +3,7 @@
  * registries; together they copy every image, none twice, and a re-run writes nothing.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -120,6 +121,20 @@ describe('-shard', () => {
     assert.ok(listed.filter((r) => r.stdout.trim() !== '').length > 1, 'the images spread over several shards');
   });
 
+  it('-list-images -show-referrers in a shard asks the registry about that shard\'s images only', async () => {
+    const stream = Object.keys(mappings).map((image, i) => `---\napiVersion: v1\nkind: Pod\nmetadata:\n  name: p${i}\nspec:\n  containers:\n    - name: c\n      image: ${image}\n`).join('');
+    const mine = Object.keys(mappings).filter((image) => shardOf(`${srcProxy.host}/${parseReference(image).path}`, SHARDS) === 1);
+    assert.ok(mine.length > 0 && mine.length < Object.keys(mappings).length);
+    srcProxy.reset();
+    const r = await runReimage(['-list-images', '-output', 'json', '-show-referrers', '-shard', `1/${SHARDS}`], stream);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stdout.trim().split('\n').map((line) => JSON.parse(line) as { image: string; digest?: string });
+    assert.deepEqual(lines.map((l) => l.image).sort(), mine.sort());
+    for (const l of lines) assert.equal(l.digest, mappings[l.image]!.digest);
+    const asked = new Set(srcProxy.log.map((e) => /^\/v2\/(.+?)\/(?:manifests|tags|referrers)\//.exec(e.path)?.[1]).filter(Boolean));
+    assert.deepEqual([...asked].sort(), [...new Set(mine.map((image) => parseReference(image).path))].sort());
+  });
+
   it('rejects bad -shard values and uses that make no sense', async () => {
     assert.deepEqual(parseShard('3/4'), { index: 3, count: 4 });
     assert.deepEqual(parseShard('/4', { JOB_COMPLETION_INDEX: '2' }), { index: 2, count: 4 });
@@ -127,8 +142,11 @@ describe('-shard', () => {
     assert.throws(() => parseShard('4/4'), /INDEX 4 must be below COUNT 4/);
     assert.throws(() => parseShard('0/0'), /COUNT must be from 1/);
     assert.throws(() => parseShard('1-4'), /want INDEX\/COUNT/);
-    // The hash is fixed: the same name lands in the same shard on every machine.
-    assert.equal(shardOf('docker.io/library/nginx', 4), shardOf('docker.io/library/nginx', 4));
+    // The hash is SHA-256's first 32 bits, as documented, so every machine agrees (sha256sum is the oracle).
+    for (const name of ['docker.io/library/nginx', 'quay.io/team/app-7']) {
+      const first32 = Number.parseInt(execFileSync('sha256sum', { input: name, encoding: 'utf8' }).slice(0, 8), 16);
+      assert.equal(shardOf(name, 7), first32 % 7, name);
+    }
     assert.deepEqual([0, 1, 2, 3].map((i) => shardOf(`docker.io/library/app-${i}`, 1)), [0, 0, 0, 0]);
     const plain = await runReimage(['-shard', '0/2'], 'kind: Pod\n');
     assert.equal(plain.code, 2);

@@ -81,7 +81,7 @@ describe('the Helm 4 plugin, however it is installed', () => {
     assert.equal(r.code, 1);
     assert.equal(r.stdout, '');
     const report = await readFile(String(env.REIMAGE_ERROR_FILE), 'utf8');
-    assert.match(report, /^reimage: no reimage executable on PATH or beside this plugin; install it with `npm install -g reimage` \(or set REIMAGE_BIN to its path\)\n$/);
+    assert.match(report, /^reimage: no reimage executable on PATH or beside this plugin; put it on PATH \(the npm package built with `npm pack`, or the single executable; see reimage's README, Install\) or set REIMAGE_BIN to its path\n$/);
   });
 
   it('REIMAGE_BIN that is not an executable is a one-line report', async () => {

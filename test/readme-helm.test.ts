@@ -8,7 +8,7 @@
  *   - `helm install` runs as `helm template` under Helm 3 and with `--dry-run=client` under Helm 4
  *     (Helm 4's `upgrade --install` as `install --dry-run=client`); `kubectl apply` appends its
  *     input to a file;
- *   - `npm install -g reimage` installs this checkout into a temporary global prefix (npm's folder
+ *   - `npm install -g ./reimage-<version>.tgz` installs this checkout into a temporary global prefix (npm's folder
  *     install: a link; offline, and with --ignore-scripts, since its build would rebuild dist/
  *     under the other tests).
  */
@@ -91,7 +91,7 @@ describe('the README Helm examples, under real Helm', () => {
       .replaceAll('registry.example.com', dst.host)
       .replaceAll('./chart', SHOP_CHART)
       .replaceAll('./helm-plugin', PLUGIN_DIR)
-      .replace(/npm install -g reimage/g, `npm install -g '${REPO}' --offline --ignore-scripts --no-audit --no-fund --loglevel=error`)
+      .replace(/npm install -g \.\/reimage-[\d.]+\.tgz/g, `npm install -g '${REPO}' --offline --ignore-scripts --no-audit --no-fund --loglevel=error`)
       .replace(/\| reimage /g, `| reimage ${mirror} `)
       .replace(/--post-renderer reimage/g, `--post-renderer reimage --post-renderer-args=${mirror}`);
     return text.replace(/\b(helm[34]?) (?:upgrade --install|install)(?= )/g, (_m, cmd: string) => {

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { MAX_TIMER_MS, parseFlags } from '../src/cli/flags.js';
 import { FLAGS } from '../src/cli/options.js';
 import { checkImages } from '../src/vulncheck/index.js';
+import { runReimage } from './harness/run-reimage.js';
 import { tempDir } from './harness/temp-dir.js';
 import { configFromArgs, digestRef, fakeScannerCommand, fixture } from './vulncheck/harness.js';
 
@@ -33,4 +34,13 @@ test('-vulncheck-timeout 1000h lets a scanner run (it was killed after 1 ms)', a
   const verdict = await checkImages([digestRef('team/app')], configFromArgs(['-vulncheck-max-cvss', '11', '-vulncheck-command', command, '-vulncheck-timeout', '1000h']));
   assert.equal(verdict.images[0]!.error, undefined);
   assert.equal(verdict.passed, true);
+});
+
+test('a negative -timeout or -registry-timeout is a usage error naming the value as a duration, not as milliseconds', async () => {
+  const run = await runReimage(['-timeout', '-5s'], '');
+  assert.equal(run.code, 2);
+  assert.match(run.stderr, /invalid value "-5s" for flag -timeout: must be 0 \(no limit\) or more\n$/);
+  const registry = await runReimage(['-registry-timeout', '-1.5s'], '');
+  assert.equal(registry.code, 2);
+  assert.match(registry.stderr, /invalid value "-1\.5s" for flag -registry-timeout: must be more than 0\n$/);
 });

@@ -3,14 +3,13 @@
  * the way a user meets it and must get our own message.
  */
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { writeFileAtomic } from '../src/atomic-file.js';
 import { sprintf } from '../src/pipeline/template/printf.js';
 import { GoFloat } from '../src/pipeline/template/values.js';
+import { startHostileRegistry } from './harness/hostile-registry.js';
 import { run, runReimage } from './harness/run-reimage.js';
 import { tempDir } from './harness/temp-dir.js';
 
@@ -40,20 +39,20 @@ test('a mappings file under a path that is not a directory: our message, not a r
 });
 
 test('a token realm that is not an http(s) URL: our message, not "cannot reach null: not implemented... yet..."', async () => {
-  const server = createServer((req, res) => {
+  const registry = await startHostileRegistry((_req, res) => {
     res.writeHead(401, { 'www-authenticate': 'Bearer realm="file:///etc/passwd",service="x"', 'content-type': 'application/json' });
     res.end('{"errors":[{"code":"UNAUTHORIZED"}]}');
+    return true;
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   try {
-    const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const { host } = registry;
     const result = await runReimage(['-rename-force-digest'], `apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    image: ${host}/team/app:1\n`);
     assert.equal(result.code, 1);
     assert.equal(result.stdout, '');
     assert.match(result.stderr, /Bearer challenge names the token service "file:\/\/\/etc\/passwd", which is not an http or https URL/);
     assert.doesNotMatch(result.stderr, /not implemented|cannot reach null/);
   } finally {
-    server.close();
+    await registry.stop();
   }
 });
 

@@ -4,6 +4,7 @@
  * text/template gives for the same data; start-up errors for bad templates.
  */
 import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -80,5 +81,19 @@ describe('-vulncheck-report-template', () => {
       (err: Error) => err instanceof UsageError && /-vulncheck-report-template needs -vulncheck-report-output/.test(err.message));
     assert.throws(() => configFromArgs(['-vulncheck-report-template', join(dir, 'missing.tmpl'), '-vulncheck-report-output', 'x']),
       /could not read report template .*missing\.tmpl/);
+  });
+
+  it('is read whole from a pipe (a shell\'s <(…)), and a file over 1 MiB is refused', async () => {
+    const dir = await tempDir();
+    const fifo = join(dir, 'report.fifo');
+    execFileSync('mkfifo', [fifo]);
+    // A separate process writes the pipe, as a shell would: ReportTemplate.load reads synchronously.
+    const writer = spawn('sh', ['-c', 'printf "%s" "$1" > "$2"', 'sh', '{{ len .Mappings }} images', fifo]);
+    const fromPipe = ReportTemplate.load(fifo);
+    await new Promise((resolve) => writer.on('close', resolve));
+    assert.equal(fromPipe.render(reportTemplateData(MAPPINGS, [])), '3 images');
+    const big = join(dir, 'big.tmpl');
+    await writeFile(big, 'x'.repeat((1 << 20) + 1));
+    assert.throws(() => ReportTemplate.load(big), /report template .*big\.tmpl is larger than the 1 MiB limit/);
   });
 });

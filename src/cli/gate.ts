@@ -51,9 +51,8 @@ function staticSites(mappings: StaticMappings, ignore: GoRegexp | undefined): Im
 
 /** -vulncheck-report-output: the rendered -vulncheck-report-template, or the verdict as JSON. */
 async function writeReport(
-  vulncheck: VulncheckConfig, verdict: VulncheckVerdict, mappings: ReadonlyMap<string, MappingEntry>, dryRun: boolean, log: Logger,
+  file: string, vulncheck: VulncheckConfig, verdict: VulncheckVerdict, mappings: ReadonlyMap<string, MappingEntry>, dryRun: boolean, log: Logger,
 ): Promise<void> {
-  const file = vulncheck.reportOutput as string;
   // Rendered even in a dry run, so that a template error shows there too.
   const rendered = vulncheck.reportTemplate?.render(reportTemplateData(mappings, vulncheck.ignore.ids()));
   if (dryRun) log.info(`dry run: would write the vulnerability report to ${file}`);
@@ -111,7 +110,7 @@ export async function runGate({ job, vulncheck, attest, signatures, ignore, shar
     const scanAs = scanAtSource && vulncheckEnabled(vulncheck) ? await uncopiedSources(found, registry, job.registry.mirrors) : undefined;
     const checked = await checkImages(finalImages(found), vulncheck, { ...(scanAs && { scanAs }) });
     if (checked.passed) return checked;
-    if (vulncheck.reportOutput) await writeReport(vulncheck, checked, vulncheckMappings(found, checked, hooks), job.dryRun, log);
+    if (vulncheck.reportOutput) await writeReport(vulncheck.reportOutput, vulncheck, checked, vulncheckMappings(found, checked, hooks), job.dryRun, log);
     writeStderr(formatVulncheckReport(checked));
     throw new ReimageError(`vulnerability check failed: ${scanBeforeCopy ? 'nothing was copied, ' : ''}no manifests were printed and no mappings written`);
   };
@@ -138,7 +137,7 @@ export async function runGate({ job, vulncheck, attest, signatures, ignore, shar
   verdict ??= await scanFinalImages(result.mappings, job.dryRun || job.noCopy);
   const mappings = vulncheckMappings(result.mappings, verdict, hooks);
   // Written whether the check passed or not, as the Go tool does (a failing check wrote it above).
-  if (vulncheck.reportOutput) await writeReport(vulncheck, verdict, mappings, job.dryRun, log);
+  if (vulncheck.reportOutput) await writeReport(vulncheck.reportOutput, vulncheck, verdict, mappings, job.dryRun, log);
   const vulnReport = formatVulncheckReport(verdict);
   if (vulnReport) log.warn(vulnReport.trimEnd());
 

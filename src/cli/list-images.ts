@@ -20,7 +20,7 @@ interface Row {
 }
 
 /** How a suspect is marked in the table. */
-export const SUSPECT_MARK = '(suspect: not checked or copied)';
+const SUSPECT_MARK = '(suspect: not checked or copied)';
 
 /**
  * The lines of the list, each ending in a newline (not joined: the list may be longer than a string

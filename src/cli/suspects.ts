@@ -3,6 +3,7 @@
  * count, the first few places, and a rule that would cover the first one.
  */
 import { describeObject, describePlace, type Suspect } from '../manifests/index.js';
+import { quoteMeta } from '../regexp.js';
 
 export type SuspectsMode = 'warn' | 'fail' | 'ignore';
 
@@ -12,11 +13,6 @@ function describe(s: Suspect): string {
   const object = describeObject(s.kind, s.namespace, s.name);
   const at = s.span ? ` (offset ${s.span.offset}, length ${s.span.length})` : '';
   return `${describePlace(object, s.source, s.doc)} ${s.path}${at}: ${s.image}`;
-}
-
-/** An RE2 pattern matching `text` literally. */
-function quoteMeta(text: string): string {
-  return text.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&');
 }
 
 /** The option in front of the reference (`--flag=`, `-flag=`, `KEY=`), when the string has one. */

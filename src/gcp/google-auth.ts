@@ -7,7 +7,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { ReimageError } from '../errors.js';
-import { isSingleExecutable } from '../cli/version.js';
+import { isSingleExecutable } from '../single-executable.js';
 
 type GoogleAuthModule = typeof import('google-auth-library');
 

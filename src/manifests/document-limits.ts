@@ -13,9 +13,9 @@ import { yaml } from './lazy-deps.js';
 /** Deepest nesting of collections accepted. Kubernetes objects nest a few dozen levels. */
 export const MAX_NESTING_DEPTH = 500;
 /** Expanded nodes always accepted, however many aliases (go-yaml's threshold too). */
-export const MAX_EXPANDED_NODES = 400_000;
+const MAX_EXPANDED_NODES = 400_000;
 /** Beyond that, the expansion may be at most this many times the nodes written. */
-export const MAX_EXPANSION_RATIO = 10;
+const MAX_EXPANSION_RATIO = 10;
 
 export class DocumentLimitError extends Error {}
 

@@ -5,7 +5,7 @@
  * suspects: references in strings that nothing covers (see suspects.ts).
  */
 import { AggregateReimageError, ReimageError } from '../errors.js';
-import { matchesImage, parseReference, type ImageReference } from '../reference/reference.js';
+import { goName, parseReference, type ImageReference } from '../reference/reference.js';
 import type { JsonPathKey, NodeAtPath } from './builtin-kinds.js';
 import { formatJsonPath } from './json-path.js';
 import { jsonPath } from './lazy-deps.js';
@@ -235,7 +235,7 @@ class DocumentSearch {
     // go-containerregistry's Name() for it (index.docker.io/library/busybox:latest for busybox).
     if (ignore?.test(image)) return;
     const reference = this.reference(image);
-    if (!(reference instanceof Error) && ignore && matchesImage(ignore, image, reference)) return;
+    if (!(reference instanceof Error) && ignore?.test(goName(reference))) return;
     if (reference instanceof Error) {
       const at = span ? ` (offset ${span.offset} of ${JSON.stringify(span.value)})` : '';
       this.errors.push(new ImageFieldError(`${this.where(object, path)}${at}: ${reference.message}`));

@@ -7,7 +7,7 @@ import { goRegExp } from '../regexp.js';
 import { RulesConfigError } from './rules-error.js';
 
 /** Where a pattern's capture sits in a string's value. */
-export interface CapturedSpan {
+interface CapturedSpan {
   readonly offset: number;
   readonly length: number;
 }

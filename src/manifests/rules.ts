@@ -16,7 +16,6 @@ export { RulesConfigError };
 
 export type InputMode = 'k8s' | 'yaml';
 
-
 export interface ImageRule {
   /** How errors name the rule: "rule 2 (kind ^Foo$) in rules.yaml" or "built-in rule for Prometheus". */
   readonly name: string;

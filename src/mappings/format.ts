@@ -15,6 +15,7 @@
  */
 import { ReimageError } from '../errors.js';
 import { shortestFloat32 } from '../float32.js';
+import { goJsonEscape } from '../go-json.js';
 import { InvalidReferenceError, isDigest, parseReference } from '../reference/reference.js';
 
 /** One vulnerability of one image: Go's reimage.CVE (float32 scores in Go). */
@@ -59,11 +60,6 @@ export class InvalidMappingsError extends ReimageError {}
 
 export const EMPTY_VULNCHECK_RESULT: VulncheckResult = { Ignored: null, Accepted: null, Rejected: null };
 
-/** Go's json.Marshal escapes these for safe embedding in HTML; so do we, to produce the same bytes. */
-const goEscape = (json: string) =>
-  json.replaceAll('<', '\\u003c').replaceAll('>', '\\u003e').replaceAll('&', '\\u0026')
-    .replaceAll('\u2028', '\\u2028').replaceAll('\u2029', '\\u2029');
-
 /** The ≤ v0.12 strings: "ID:score", the score printed like Go's %f. */
 const oldStrings = (list: readonly CveRecord[] | null) => (list ?? []).map((c) => `${c.ID}:${c.CVSS.toFixed(6)}`);
 
@@ -89,7 +85,7 @@ export function serializeMappings(mappings: Mappings): string {
       ...(e.signatureKey !== undefined && { signatureKey: e.signatureKey }),
     };
   }
-  return goEscape(JSON.stringify(ordered));
+  return goJsonEscape(JSON.stringify(ordered));
 }
 
 /** Fields in the Go struct's order, which is the order json.Marshal writes them. */

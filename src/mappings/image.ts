@@ -12,7 +12,7 @@ import { DOCKER_MANIFEST } from '../registry/media-types.js';
 
 const MAPPING_FILE_NAME = 'reimage-mapping.json';
 /** Decompressed layer size we accept: mappings take about 300 bytes an image. */
-export const MAPPING_LAYER_LIMIT = 64 << 20;
+const MAPPING_LAYER_LIMIT = 64 << 20;
 export const DOCKER_CONFIG_V1 = 'application/vnd.docker.container.image.v1+json';
 export const DOCKER_LAYER_GZIP = 'application/vnd.docker.image.rootfs.diff.tar.gzip';
 

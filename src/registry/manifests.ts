@@ -23,7 +23,7 @@ export interface FetchedManifest extends ResolvedManifest {
 const NOT_FOUND_CODES = new Set(['MANIFEST_UNKNOWN', 'NAME_UNKNOWN']);
 
 /** The distribution registry refuses manifests over 4 MiB; so do we, when reading one. */
-export const MANIFEST_LIMIT = 4 << 20;
+const MANIFEST_LIMIT = 4 << 20;
 
 export interface ResolveOptions {
   /**

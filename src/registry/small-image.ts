@@ -18,7 +18,7 @@ export interface SmallImage {
 }
 
 /** A small image's layer is read whole: the mapping image's is a few KiB per thousand images. */
-export const SMALL_LAYER_LIMIT = 64 << 20;
+const SMALL_LAYER_LIMIT = 64 << 20;
 
 export interface PulledLayer {
   readonly digest: string;

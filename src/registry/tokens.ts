@@ -15,7 +15,7 @@ import { readCappedText } from '../bounded-read.js';
 import { redact, registerSecret } from '../redact.js';
 
 /** A token response is a small JSON object; a JWT with many scopes is a few KiB. */
-export const TOKEN_RESPONSE_LIMIT = 1 << 20;
+const TOKEN_RESPONSE_LIMIT = 1 << 20;
 /** How much of an error body is read for the message. */
 export const ERROR_BODY_LIMIT = 64 << 10;
 

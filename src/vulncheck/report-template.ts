@@ -12,8 +12,8 @@
  * Reason, so `.ID` works on either. Parsed when reimage starts: a syntax error or an unknown
  * function is an error then.
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { basename } from 'node:path';
+import { BodyTooLargeError, readFileCappedSync } from '../bounded-read.js';
 import { ReimageError } from '../errors.js';
 import type { CveRecord, MappingEntry, RejectedCveRecord } from '../mappings/format.js';
 import { execute } from '../pipeline/template/exec.js';
@@ -34,18 +34,9 @@ export class ReportTemplate {
   static load(file: string): ReportTemplate {
     let text: string;
     try {
-      const fd = openSync(file, 'r');
-      try {
-        const size = fstatSync(fd).size;
-        if (size > MAX_TEMPLATE_BYTES) throw new ReimageError(`report template ${file} is larger than ${MAX_TEMPLATE_BYTES / 1024} KiB`);
-        const buffer = Buffer.alloc(size);
-        readSync(fd, buffer, 0, size, 0);
-        text = buffer.toString('utf8');
-      } finally {
-        closeSync(fd);
-      }
+      text = readFileCappedSync(file, MAX_TEMPLATE_BYTES, `report template ${file}`);
     } catch (err) {
-      if (err instanceof ReimageError) throw err;
+      if (err instanceof BodyTooLargeError) throw err;
       throw new ReimageError(`could not read report template ${file}: ${(err as Error).message}`);
     }
     return ReportTemplate.parse(text, basename(file));

@@ -45,7 +45,7 @@ const sameTypeOrAny = (args: readonly StaticType[]): StaticType =>
   args.every((t) => t === args[0]) ? (args[0] ?? 'any') : 'any';
 
 /** Go's fmt.Sprint: a space between operands when neither side is a string. */
-export function sprint(args: readonly Value[]): string {
+function sprint(args: readonly Value[]): string {
   return args.map((a, i) => {
     const prev = args[i - 1];
     const space = i > 0 && typeof a !== 'string' && typeof prev !== 'string';

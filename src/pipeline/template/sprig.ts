@@ -3,7 +3,9 @@
  * `sprig.TxtFuncMap()` the Go reimage gives its -vulncheck-report-template, with sprig's argument
  * order and results. The README lists them; any other name is an error when reimage starts.
  */
+import { goJsonEscape } from '../../go-json.js';
 import { BUILTINS, type FuncSpec, int, str, STRING_HELPERS, strings } from './funcs.js';
+import { sprintf } from './printf.js';
 import { EMBEDDED, formatValue, goEqual, GoFloat, goTypeName, GoMap, isList, isStruct, isTrue, NIL_SLICE, type Value, ValueError } from './values.js';
 
 const DICT = 'map[string]interface {}';
@@ -72,7 +74,7 @@ function deepEqual(a: Value, b: Value): boolean {
 }
 
 /** Go's json.Marshal of a template value (map keys sorted); `escapeHTML` as json.Marshal does by default. */
-export function toJson(v: Value, indent = '', escapeHTML = true): string {
+function toJson(v: Value, indent = '', escapeHTML = true): string {
   const plain = (x: Value): unknown => {
     if (x === NIL_SLICE) return null;
     if (x instanceof GoFloat) return x.shortest;
@@ -87,9 +89,7 @@ export function toJson(v: Value, indent = '', escapeHTML = true): string {
     return x;
   };
   const json = JSON.stringify(plain(v), null, indent) ?? 'null';
-  return escapeHTML
-    ? json.replaceAll('<', '\\u003c').replaceAll('>', '\\u003e').replaceAll('&', '\\u0026').replaceAll('\u2028', '\\u2028').replaceAll('\u2029', '\\u2029')
-    : json;
+  return escapeHTML ? goJsonEscape(json) : json;
 }
 
 /** encoding/json decoding into interface{}: objects are dicts, every number a float64. */
@@ -116,7 +116,7 @@ const math = (doc: string, minArgs: number, maxArgs: number | undefined, call: (
     return result;
   }, 'number');
 
-export const SPRIG_FUNCTIONS: Readonly<Record<string, FuncSpec>> = {
+const SPRIG_FUNCTIONS: Readonly<Record<string, FuncSpec>> = {
   ...STRING_HELPERS,
   // Strings.
   trim: strings('trim S: S without leading and trailing white space', 1, ([s = '']) => s.trim()),
@@ -163,7 +163,7 @@ export const SPRIG_FUNCTIONS: Readonly<Record<string, FuncSpec>> = {
     return `\n${pad}${str(s).replaceAll('\n', `\n${pad}`)}`;
   }, 'string'),
   quote: fn('quote ARGS…: each non-nil argument in double quotes (Go %q), joined by spaces', 0, undefined,
-    (args) => args.filter((a) => a !== null).map((a) => BUILTINS.printf?.call(['%q', strval(a)]) as string).join(' '), 'string'),
+    (args) => args.filter((a) => a !== null).map((a) => sprintf('%q', [strval(a)])).join(' '), 'string'),
   squote: fn("squote ARGS…: each non-nil argument in single quotes, joined by spaces", 0, undefined,
     (args) => args.filter((a) => a !== null).map((a) => `'${strval(a)}'`).join(' '), 'string'),
   cat: fn('cat ARGS…: the non-nil arguments joined by spaces', 0, undefined, (args) => args.filter((a) => a !== null).map(formatValue).join(' '), 'string'),

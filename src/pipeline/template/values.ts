@@ -35,8 +35,6 @@ export const NO_VALUE = new NoValue();
 
 /** A struct: its fields in declaration order (which is how fmt prints them). */
 export type GoStruct = { readonly [field: string]: Value };
-/** The rename template's input: an ordered record of string fields. */
-export type DataValue = { readonly [field: string]: string };
 export type Value = string | number | GoFloat | boolean | null | NoValue | readonly Value[] | GoMap | GoStruct;
 
 /** The names of a struct's embedded fields (Go's anonymous struct fields), whose fields are promoted. */
@@ -68,7 +66,6 @@ export class ValueError extends Error {}
 export const isList = (v: Value): v is readonly Value[] => Array.isArray(v);
 export const isStruct = (v: Value): v is GoStruct =>
   typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof GoMap) && !(v instanceof GoFloat) && !(v instanceof NoValue);
-
 
 /** Go's name for the value's type, as fmt prints it in `%!d(string=x)`. */
 export function goTypeName(v: Value): string {
