@@ -178,4 +178,23 @@ describe('warm runs with -verify-signature-key and -copy-referrers (docker-regis
     assert.equal(repaired.code, 0, repaired.stderr);
     assert.equal(await inspectRaw(sigAt(dstReg.host, 'mirror/changes')), await inspectRaw(sigAt(srcReg.host, 'changes')));
   });
+
+  it('-dryrun and -no-copy say which signatures and referrers they would copy, and write nothing', async () => {
+    const { digest, size } = await singleArch('plan');
+    await pushReferrer(`${srcReg.host}/plan`, { mediaType: OCI_MANIFEST, digest, size }, 'application/spdx+json', '{"n":4}', true);
+    const flags = ['-copy-referrers', ...verify()];
+    const dry = await logged(['-dryrun', ...flags], `${src.host}/plan:v1`);
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.equal(writes(dst), 0, dry.requests.join('\n'));
+    assert.match(dry.stderr, new RegExp(`dry run: would copy ${src.host}/plan:${tagOf(digest, 'sig')} to ${dst.host}/mirror/plan`));
+    assert.match(dry.stderr, new RegExp(`dry run: would copy referrer ${src.host}/plan@sha256:[0-9a-f]{64} \\(application/spdx\\+json\\) of ${digest}`));
+    // The image is at the target already, its referrers are not: -no-copy copies none of them either.
+    const images = await logged([], `${src.host}/plan:v1`);
+    assert.equal(images.code, 0, images.stderr);
+    const noCopy = await logged(['-no-copy', ...flags], `${src.host}/plan:v1`);
+    assert.equal(noCopy.code, 0, noCopy.stderr);
+    assert.equal(writes(dst), 0, noCopy.requests.join('\n'));
+    assert.match(noCopy.stderr, new RegExp(`-no-copy: would copy ${src.host}/plan:${tagOf(digest, 'sig')}`));
+    await assert.rejects(inspectRaw(`${dstReg.host}/mirror/plan:${tagOf(digest, 'sig')}`));
+  });
 });

@@ -78,7 +78,7 @@ export async function runGate({ job, vulncheck, attest, signatures, ignore, shar
   if (job.writeMappingsImage) await checkMappingImageTarget(job.writeMappingsImage, client, job.clobber);
 
   // Check, pin, rename and copy every distinct image (and check and copy its signatures and referrers).
-  const hooks = SignatureHooks.enabled(signatures) ? new SignatureHooks(client.artifacts, log, signatures, job.clobber) : undefined;
+  const hooks = SignatureHooks.enabled(signatures) ? new SignatureHooks(client.artifacts, log, signatures, { clobber: job.clobber, dryRun: job.dryRun, noCopy: job.noCopy }) : undefined;
   const progress = progressReporter(process.stderr);
   const pipeline = new Pipeline(registry, {
     ...(job.rename && { rename: job.rename }),

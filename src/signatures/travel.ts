@@ -31,6 +31,8 @@ export interface TravelOptions {
   /** Only OCI referrers of these artifact types (empty: all). */
   readonly artifactTypes: readonly string[];
   readonly clobber: boolean;
+  /** -dryrun ('dry run') or -no-copy: read and log what would be written, write nothing. */
+  readonly planOnly?: string;
 }
 
 /** What is at the target after a copy, by kind. */
@@ -143,15 +145,23 @@ export class ReferrerTravel {
     }
     const target = listed ? listedTarget : await this.store.head(dst, tag);
     if (target?.digest === source.digest) return { digest: source.digest, written: 0 };
-    if (!target) {
-      this.logger.debug(`copy ${src.registry}/${src.path}:${tag} to ${dst.registry}/${dst.path}`);
-      return { digest: await this.store.copy(src, source.digest, dst, tag), written: 1 };
-    }
+    if (!target) return this.copyTag(src, source.digest, dst, tag, 'copy');
     if (APPENDABLE.has(suffix)) return this.merge(src, dst, tag, source);
     if (!this.options.clobber) {
       throw new ReferrerClobberError(`${dst.registry}/${dst.path}:${tag} holds ${target.digest}, not the source's ${source.digest} (use -clobber to replace it)`);
     }
-    return { digest: await this.store.copy(src, source.digest, dst, tag), written: 1 };
+    return this.copyTag(src, source.digest, dst, tag, 'replace');
+  }
+
+  /** Copies the source manifest `digest` to `dst` under `tag`; with planOnly, says it would. */
+  private async copyTag(src: Repository, digest: string, dst: Repository, tag: string, verb: 'copy' | 'replace'): Promise<{ digest: string; written: number }> {
+    const what = `${src.registry}/${src.path}:${tag} ${verb === 'copy' ? 'to' : 'at'} ${dst.registry}/${dst.path}`;
+    if (this.options.planOnly) {
+      this.logger.info(`${this.options.planOnly}: would ${verb} ${what}`);
+      return { digest, written: 1 };
+    }
+    this.logger.debug(`${verb} ${what}`);
+    return { digest: await this.store.copy(src, digest, dst, tag), written: 1 };
   }
 
   /**
@@ -161,7 +171,7 @@ export class ReferrerTravel {
    */
   private async merge(src: Repository, dst: Repository, tag: string, source: FetchedManifest): Promise<{ digest: string; written: number }> {
     const target = await this.store.get(dst, tag);
-    if (!target) return { digest: await this.store.copy(src, source.digest, dst, tag), written: 1 };
+    if (!target) return this.copyTag(src, source.digest, dst, tag, 'copy');
     const what = (repo: Repository) => `${repo.registry}/${repo.path}:${tag}`;
     const sourceDoc = manifestJson(source, what(src));
     const targetDoc = manifestJson(target, what(dst));
@@ -169,6 +179,10 @@ export class ReferrerTravel {
     const present = new Set(targetDoc.layers.map(key));
     const missing = sourceDoc.layers.filter((layer) => !present.has(key(layer)));
     if (missing.length === 0) return { digest: target.digest, written: 0 };
+    if (this.options.planOnly) {
+      this.logger.info(`${this.options.planOnly}: would merge ${missing.length} signature layer(s) from ${what(src)} into ${what(dst)}`);
+      return { digest: target.digest, written: 1 };
+    }
 
     for (const layer of missing) {
       await this.store.pushBlob(dst, await this.store.readBlob(src, layer, MAX_MERGED_LAYER));
@@ -189,6 +203,10 @@ export class ReferrerTravel {
     const atTarget = await this.store.referrers(dst, subject);
     const have = new Set(atTarget.referrers.map((r) => r.digest));
     const missing = found.referrers.filter((r) => !have.has(r.digest));
+    if (this.options.planOnly && missing.length > 0) {
+      for (const r of missing) this.logger.info(`${this.options.planOnly}: would copy referrer ${src.registry}/${src.path}@${r.digest}${r.artifactType ? ` (${r.artifactType})` : ''} of ${subject} to ${dst.registry}/${dst.path}`);
+      return { digests: found.referrers.map((r) => r.digest), written: missing.length };
+    }
     const added: ReferrerDescriptor[] = [];
     for (const referrer of missing) {
       const manifest = await this.sourceManifest(src, referrer.digest);
