@@ -58,9 +58,12 @@ describe('warm runs with -verify-signature-key and -copy-referrers (docker-regis
     return { ...r, requests: [...src.log.map((e) => line('src', e)), ...dst.log.map((e) => line('dst', e))].sort() };
   }
   /** The requests a re-run with `flags` makes beyond a re-run without them (after a first run with them). */
-  async function extraOnRerun(flags: string[], image: string): Promise<string[]> {
+  async function extraOnRerun(flags: string[], image: string, index?: string): Promise<string[]> {
     const first = await logged(flags, image);
     assert.equal(first.code, 0, first.stderr);
+    // Each referrer manifest is read once (an index is read by the image's copy and again for its platform manifests).
+    const manifestGets = first.requests.filter((r) => /^src GET .*\/manifests\//.test(r) && (!index || !r.endsWith(`/${index}`)));
+    assert.equal(new Set(manifestGets).size, manifestGets.length, `a manifest read twice:\n${manifestGets.join('\n')}`);
     const plain = await logged([], image);
     assert.equal(plain.code, 0, plain.stderr);
     const warm = await logged(flags, image);
@@ -141,7 +144,7 @@ describe('warm runs with -verify-signature-key and -copy-referrers (docker-regis
     const children = (JSON.parse(raw) as { manifests: { digest: string }[] }).manifests.map((m) => m.digest);
     for (const d of [digest, ...children]) await cosignSignImage(`${srcReg.host}/index`, d, key, { payload: simpleSigningPayload(`${src.host}/index`, d) });
     await pushReferrer(`${srcReg.host}/index`, { mediaType: OCI_INDEX, digest, size: Buffer.byteLength(raw) }, 'application/spdx+json', '{"n":2}', true);
-    const extra = await extraOnRerun(['-copy-referrers', ...verify()], `${src.host}/index:v1`);
+    const extra = await extraOnRerun(['-copy-referrers', ...verify()], `${src.host}/index:v1`, digest);
     const probes = extra.filter((r) => r.includes('/referrers/'));
     assert.equal(probes.length, 2, extra.join('\n'));
     assert.equal(extra.length - probes.length, 10, extra.join('\n'));

@@ -145,23 +145,23 @@ export class ReferrerTravel {
     }
     const target = listed ? listedTarget : await this.store.head(dst, tag);
     if (target?.digest === source.digest) return { digest: source.digest, written: 0 };
-    if (!target) return this.copyTag(src, source.digest, dst, tag, 'copy');
+    if (!target) return this.copyTag(src, source, dst, tag, 'copy');
     if (APPENDABLE.has(suffix)) return this.merge(src, dst, tag, source);
     if (!this.options.clobber) {
       throw new ReferrerClobberError(`${dst.registry}/${dst.path}:${tag} holds ${target.digest}, not the source's ${source.digest} (use -clobber to replace it)`);
     }
-    return this.copyTag(src, source.digest, dst, tag, 'replace');
+    return this.copyTag(src, source, dst, tag, 'replace');
   }
 
-  /** Copies the source manifest `digest` to `dst` under `tag`; with planOnly, says it would. */
-  private async copyTag(src: Repository, digest: string, dst: Repository, tag: string, verb: 'copy' | 'replace'): Promise<{ digest: string; written: number }> {
+  /** Copies the source manifest to `dst` under `tag`; with planOnly, says it would. */
+  private async copyTag(src: Repository, source: FetchedManifest, dst: Repository, tag: string, verb: 'copy' | 'replace'): Promise<{ digest: string; written: number }> {
     const what = `${src.registry}/${src.path}:${tag} ${verb === 'copy' ? 'to' : 'at'} ${dst.registry}/${dst.path}`;
     if (this.options.planOnly) {
       this.logger.info(`${this.options.planOnly}: would ${verb} ${what}`);
-      return { digest, written: 1 };
+      return { digest: source.digest, written: 1 };
     }
     this.logger.debug(`${verb} ${what}`);
-    return { digest: await this.store.copy(src, digest, dst, tag), written: 1 };
+    return { digest: await this.store.copy(src, source.digest, dst, tag, source), written: 1 };
   }
 
   /**
@@ -171,7 +171,7 @@ export class ReferrerTravel {
    */
   private async merge(src: Repository, dst: Repository, tag: string, source: FetchedManifest): Promise<{ digest: string; written: number }> {
     const target = await this.store.get(dst, tag);
-    if (!target) return this.copyTag(src, source.digest, dst, tag, 'copy');
+    if (!target) return this.copyTag(src, source, dst, tag, 'copy');
     const what = (repo: Repository) => `${repo.registry}/${repo.path}:${tag}`;
     const sourceDoc = manifestJson(source, what(src));
     const targetDoc = manifestJson(target, what(dst));
@@ -211,7 +211,7 @@ export class ReferrerTravel {
     for (const referrer of missing) {
       const manifest = await this.sourceManifest(src, referrer.digest);
       if (!manifest) throw new ReimageError(`referrer ${src.registry}/${src.path}@${referrer.digest} of ${subject} is listed but missing`);
-      await this.store.copy(src, referrer.digest, dst, referrer.digest);
+      await this.store.copy(src, referrer.digest, dst, referrer.digest, manifest);
       added.push(descriptorOf(manifest, `${src.registry}/${src.path}@${referrer.digest}`));
     }
     let written = missing.length;
