@@ -3,7 +3,9 @@
  * in requests per distinct image, per case: single-arch images and multi-arch indexes (2
  * platforms) apart, each in its own repository, each signed (indexes: the index and both platform
  * manifests, as `cosign sign --recursive`, plus a second signature layer on the image) with one
- * OCI referrer, renamed into a second registry of the same kind. Two kinds: docker-registry 2.8
+ * OCI referrer, renamed into a second registry of the same kind. A third case: N/4 single-arch
+ * images as tags of one shared repository, each signed once and with nothing else (the
+ * cheapest signed image; the source's tag list is shared). Two kinds: docker-registry 2.8
  * (no referrers API: the referrers tag schema) and the test harness's OCI 1.1 registry (the
  * referrers API). Counting proxies in front of the registries give the requests. For comparison,
  * skopeo copies the same referrer tags and manifests one by one (on docker-registry), as a script
@@ -80,6 +82,7 @@ try {
     try {
       const single: string[] = [];
       const multi: string[] = [];
+      const shared: string[] = [];
       const referrerTags: string[] = []; // "repo:tag" or "repo@digest", for the skopeo comparison
       const addReferrers = async (repo: string, digest: string, subjects: readonly { mediaType: string; digest: string; size: number }[]) => {
         // Signed for the name reimage reaches the source by (through the proxy).
@@ -93,18 +96,23 @@ try {
         // (skopeo cannot copy the referrers tag index itself: it will not keep an index of artifacts byte for byte.)
         referrerTags.push(`${repo}@${att}`);
       };
+      /** A small single-arch image at `ref` ("host/repo:tag"); its digest. */
+      const pushSmall = (ref: string) => client.pushImage(parseReference(ref), {
+        manifestMediaType: OCI_MANIFEST,
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', data: Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, seed: randomBytes(8).toString('hex') })) },
+        layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', data: gzipSync(randomBytes(1024)) }],
+      });
       for (let i = 0; i < SINGLE; i++) {
-        const ref = `${srcReg.host}/single/app-${i}:1.0`;
-        const layer = gzipSync(randomBytes(1024));
-        const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] }, seed: randomBytes(8).toString('hex') }));
-        const bytesDigest = await client.pushImage(parseReference(ref), {
-          manifestMediaType: OCI_MANIFEST,
-          config: { mediaType: 'application/vnd.oci.image.config.v1+json', data: config },
-          layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', data: layer }],
-        });
-        const size = Buffer.byteLength(await inspectRaw(`${srcReg.host}/single/app-${i}@${bytesDigest}`));
-        await addReferrers(`${srcReg.host}/single/app-${i}`, bytesDigest, [{ mediaType: OCI_MANIFEST, digest: bytesDigest, size }]);
+        const repo = `${srcReg.host}/single/app-${i}`;
+        const digest = await pushSmall(`${repo}:1.0`);
+        const size = Buffer.byteLength(await inspectRaw(`${repo}@${digest}`));
+        await addReferrers(repo, digest, [{ mediaType: OCI_MANIFEST, digest, size }]);
         single.push(`${src.host}/single/app-${i}:1.0`);
+      }
+      for (let i = 0; i < MULTI; i++) {
+        const digest = await pushSmall(`${srcReg.host}/shared/app:${i}`);
+        await cosignSignImage(`${srcReg.host}/shared/app`, digest, key, { payload: simpleSigningPayload(`${src.host}/shared/app`, digest) });
+        shared.push(`${src.host}/shared/app:${i}`);
       }
       for (let i = 0; i < MULTI; i++) {
         const repo = `${srcReg.host}/multi/app-${i}`;
@@ -116,7 +124,7 @@ try {
       }
       const base = ['-rename-remote-path', `${dst.host}/mirror`];
       const proxies = [src, dst];
-      for (const [what, images] of [['single-arch', single], ['index', multi]] as const) {
+      for (const [what, images] of [['single-arch', single], ['index', multi], ['shared-repo', shared]] as const) {
         const input = podsOf(images);
         console.log(`${kind.label}, ${images.length} ${what} images:`);
         await measure('  first run, images only', proxies, images.length, () => reimage(base, input));

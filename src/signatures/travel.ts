@@ -9,8 +9,12 @@
  * Both for the image and, when it is an index, for each of its platform manifests.
  *
  * A run where the target is already up to date costs one tag list of the source repository (which
- * says which referrer tags exist at all), a HEAD of each referrer tag at the target (with a GET of
- * it at the source), and a listing of OCI referrers at source and target where the source has any.
+ * says which referrer tags exist at all), a GET of each existing referrer tag at the source and a
+ * HEAD (a referrers index: a GET) at the target, a listing of OCI referrers at the source (the
+ * referrers API, or the tag schema's index when the tag list shows one) and at the target where
+ * the source has any, and for an index its manifest. Short of trusting an earlier run, no run can
+ * see a change with less (README, "Signatures and referrers"). -dryrun and -no-copy (planOnly)
+ * make the same reads and log the writes instead.
  */
 import { ReimageError } from '../errors.js';
 import { RegistryError } from '../registry/index.js';
