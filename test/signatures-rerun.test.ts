@@ -2,7 +2,7 @@
  * What a warm run costs with -verify-signature-key and -copy-referrers, in requests the user
  * sees (counting proxies in front of the source and the target docker-registry 2.8), and what it
  * must still catch: a signature appended at the source, a new referrer, a target missing its
- * copy, a replaced (bad) signature.
+ * copy, a replaced (bad) signature. And what -dryrun and -no-copy say they would copy.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
