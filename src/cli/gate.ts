@@ -99,7 +99,7 @@ export async function runGate({ job, vulncheck, attest, signatures, ignore, shar
   if (job.writeMappingsImage) await checkMappingImageTarget(job.writeMappingsImage, client, job.clobber);
 
   // Signatures are checked while images are planned, and copied with them.
-  const hooks = SignatureHooks.enabled(signatures) ? new SignatureHooks(client.artifacts, log, signatures, job.clobber) : undefined;
+  const hooks = SignatureHooks.enabled(signatures) ? new SignatureHooks(client.artifacts, log, signatures, { clobber: job.clobber, dryRun: job.dryRun, noCopy: job.noCopy }) : undefined;
 
   // A scanner reads an image wherever its digest already is: the final name once copied, else the
   // source. So its verdict comes before the copies, and a refused image is never copied. Grafeas

@@ -98,8 +98,9 @@ export interface ImageHooks {
    */
   checkSource?(source: ImageReference, finals: readonly string[]): Promise<void>;
   /**
-   * The target now holds the image (copied by this run, or already there). `mediaType` is the
-   * source manifest's, when the source was looked up (not with static mappings).
+   * The target now holds the image (copied by this run, or already there), or with -dryrun or
+   * -no-copy would hold it: then the hook must write nothing. `mediaType` is the source
+   * manifest's, when the source was looked up (not with static mappings).
    */
   afterEnsure?(source: ImageReference, target: ImageReference, mediaType: string | undefined): Promise<void>;
 }
@@ -378,7 +379,7 @@ export class Pipeline {
   private async ensure(plan: Plan, decision: Decision): Promise<Outcome> {
     const outcome = await this.ensureImage(plan, decision);
     const afterEnsure = this.options.hooks?.afterEnsure;
-    if (afterEnsure && outcome.kind !== 'not-copied') await afterEnsure(withDigest(plan.source, plan.digest), parseReference(plan.target), plan.mediaType);
+    if (afterEnsure) await afterEnsure(withDigest(plan.source, plan.digest), parseReference(plan.target), plan.mediaType);
     return outcome;
   }
 

@@ -9,7 +9,7 @@ import { ReimageError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { blobExists, startUpload, streamBlob } from './blobs.js';
 import { ClobberRefusedError, DigestMismatchError, RegistryError } from './errors.js';
-import { getManifest, putManifest, resolveManifest } from './manifests.js';
+import { getManifest, putManifest, resolveManifest, type FetchedManifest } from './manifests.js';
 import { isNonDistributable, parseManifest, type Descriptor } from './media-types.js';
 import { describe, pullScope, pushScope, type Repository } from './repository.js';
 import type { RegistrySession } from './session.js';
@@ -56,10 +56,11 @@ export async function copyImage(session: RegistrySession, logger: Logger, src: I
 /**
  * Copies one manifest (and all it references) by digest from `src` to `dst`, storing it under
  * `reference` (a tag, or the digest itself). For artifacts that refer to an image: signatures,
- * attestations, SBOMs. Returns the stored digest, checked against `digest`.
+ * attestations, SBOMs. Returns the stored digest, checked against `digest`. `fetched`: the
+ * source manifest, when the caller read it already.
  */
-export async function copyManifestTo(session: RegistrySession, logger: Logger, src: Repository, digest: string, dst: Repository, reference: string): Promise<string> {
-  const stored = await new CopyJob(session, logger, src, dst).copyManifest(digest, reference);
+export async function copyManifestTo(session: RegistrySession, logger: Logger, src: Repository, digest: string, dst: Repository, reference: string, fetched?: FetchedManifest): Promise<string> {
+  const stored = await new CopyJob(session, logger, src, dst).copyManifest(digest, reference, fetched);
   if (stored !== digest) throw new DigestMismatchError(`manifest copied to ${describe(dst)}:${reference}`, digest, stored);
   return stored;
 }
@@ -87,8 +88,8 @@ class CopyJob {
   }
 
   /** Copies the manifest `digest` (and everything it references); stores it under `reference`. */
-  async copyManifest(digest: string, reference: string): Promise<string> {
-    const manifest = await getManifest(this.session, this.src, digest, this.srcScopes);
+  async copyManifest(digest: string, reference: string, fetched?: FetchedManifest): Promise<string> {
+    const manifest = fetched?.digest === digest ? fetched : await getManifest(this.session, this.src, digest, this.srcScopes);
     if (!manifest) {
       throw new RegistryError({ registry: this.src.registry, repository: this.src.path, operation: `copy ${digest} from`, status: 404, errors: [{ code: 'MANIFEST_UNKNOWN', message: 'manifest unknown' }] });
     }

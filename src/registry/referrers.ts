@@ -248,8 +248,8 @@ export class ArtifactStore {
     return putManifestBytes(this.session, repo, reference, manifest);
   }
 
-  /** Copies the manifest `digest` and everything it references from `src` to `dst`, under `reference`. */
-  copy(src: Repository, digest: string, dst: Repository, reference: string): Promise<string> {
-    return copyManifestTo(this.session, this.logger, src, digest, dst, reference);
+  /** Copies the manifest `digest` (read already: `fetched`) and everything it references from `src` to `dst`, under `reference`. */
+  copy(src: Repository, digest: string, dst: Repository, reference: string, fetched?: FetchedManifest): Promise<string> {
+    return copyManifestTo(this.session, this.logger, src, digest, dst, reference, fetched);
   }
 }

@@ -13,6 +13,7 @@
  * the final one). Keyless signatures (Fulcio certificate, Rekor bundle) are not checked: without
  * a key that verifies them they do not count.
  */
+import { createHash } from 'node:crypto';
 import { ReimageError } from '../errors.js';
 import { parseReference, repositoryName } from '../reference/reference.js';
 import { parseManifest, type ArtifactStore, type FetchedManifest, type Repository } from '../registry/index.js';
@@ -66,7 +67,7 @@ export async function verifyCosignSignature(
       failures.push(`${what}: no ${SIGNATURE_ANNOTATION} annotation`);
       continue;
     }
-    const payload = await store.readBlob(repo, layer, MAX_PAYLOAD);
+    const payload = cosignDefaultPayload(layer, digest, identities) ?? await store.readBlob(repo, layer, MAX_PAYLOAD);
     const signature = Buffer.from(layer.signature, 'base64');
     const key = keys.find((k) => verifiesUnder(k, payload, signature));
     if (!key) {
@@ -81,6 +82,28 @@ export async function verifyCosignSignature(
     return { manifest: manifest.digest, layer: layer.digest, keyFile: key.file };
   }
   throw new SignatureVerificationError(`no valid cosign signature in ${where}:\n${failures.map((f) => `  ${f}`).join('\n')}`);
+}
+
+/**
+ * The payload bytes without reading the blob, when the layer holds the payload `cosign sign`
+ * writes without annotations for one of the accepted repositories: Go's json.Marshal of
+ * {critical:{identity:{docker-reference},image:{docker-manifest-digest},type},optional:null},
+ * the reference spelled as go-containerregistry names the repository (Docker Hub as
+ * index.docker.io). Sound because the layer is content-addressed: bytes whose SHA-256 is the
+ * layer's digest are the payload, and they are then verified like fetched ones. Any other
+ * payload (annotations, another signer's layout) is fetched.
+ */
+function cosignDefaultPayload(layer: SignatureLayer, digest: string, identities: readonly string[]): Uint8Array | undefined {
+  if (!layer.digest.startsWith('sha256:')) return undefined;
+  const spellings = identities.flatMap((id) => (id.startsWith('docker.io/') ? [id, `index.${id}`] : [id]));
+  for (const reference of spellings) {
+    const bytes = new TextEncoder().encode(JSON.stringify({
+      critical: { identity: { 'docker-reference': reference }, image: { 'docker-manifest-digest': digest }, type: SIGNATURE_TYPE },
+      optional: null,
+    }));
+    if (bytes.length === layer.size && `sha256:${createHash('sha256').update(bytes).digest('hex')}` === layer.digest) return bytes;
+  }
+  return undefined;
 }
 
 interface SignatureLayer {

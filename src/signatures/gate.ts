@@ -5,7 +5,7 @@
  *    for the source's or a final repository. So an unsigned image is never mirrored.
  *  - afterEnsure: its signatures (and with -copy-referrers its attestations, SBOMs and OCI
  *    referrers) are copied next to the renamed image; then the copied signatures must verify at
- *    the target too.
+ *    the target too. With -dryrun or -no-copy nothing is written: what would be copied is logged.
  * What was copied and which key verified are kept per final image, for the mappings.
  */
 import type { Logger } from '../log.js';
@@ -45,20 +45,24 @@ export class SignatureHooks implements ImageHooks {
   private readonly travel: ReferrerTravel;
   private readonly verified = new Map<string, VerifiedSignature>();
   private readonly records = new Map<string, ReferrerRecord>();
+  /** -dryrun or -no-copy: nothing is copied, so nothing copied is verified at the target. */
+  private readonly planOnly: boolean;
 
   constructor(
     private readonly store: ArtifactStore,
     private readonly logger: Logger,
     private readonly settings: SignatureSettings,
-    clobber: boolean,
+    run: { readonly clobber: boolean; readonly dryRun: boolean; readonly noCopy: boolean },
   ) {
     this.travel = new ReferrerTravel(store, logger, {
       cosignSuffixes: settings.copyReferrers ? COSIGN_SUFFIXES : ['sig'],
       ociReferrers: settings.copyReferrers,
       platformManifests: settings.copyReferrers,
       artifactTypes: settings.artifactTypes,
-      clobber,
+      clobber: run.clobber,
+      ...(run.dryRun ? { planOnly: 'dry run' } : run.noCopy ? { planOnly: '-no-copy' } : {}),
     });
+    this.planOnly = run.dryRun || run.noCopy;
   }
 
   /** Whether any hook has work: a key to verify with, or referrers to copy. */
@@ -104,7 +108,7 @@ export class SignatureHooks implements ImageHooks {
     let signatureKey: string | undefined;
     if (verified) {
       // An unchanged copy holds the very bytes verified at the source; anything else is checked again.
-      const same = copied.signatures[0] === verified.manifest;
+      const same = copied.signatures[0] === verified.manifest || this.planOnly;
       const identities = [repositoryName(source), repositoryName(target)];
       signatureKey = same ? verified.keyFile : (await verifyCosignSignature(this.store, repoOf(target), digest, this.settings.keys, identities)).keyFile;
     }

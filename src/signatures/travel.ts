@@ -9,8 +9,12 @@
  * Both for the image and, when it is an index, for each of its platform manifests.
  *
  * A run where the target is already up to date costs one tag list of the source repository (which
- * says which referrer tags exist at all), a HEAD of each referrer tag at the target (with a GET of
- * it at the source), and a listing of OCI referrers at source and target where the source has any.
+ * says which referrer tags exist at all), a GET of each existing referrer tag at the source and a
+ * HEAD (a referrers index: a GET) at the target, a listing of OCI referrers at the source (the
+ * referrers API, or the tag schema's index when the tag list shows one) and at the target where
+ * the source has any, and for an index its manifest. Short of trusting an earlier run, no run can
+ * see a change with less (README, "Signatures and referrers"). -dryrun and -no-copy (planOnly)
+ * make the same reads and log the writes instead.
  */
 import { ReimageError } from '../errors.js';
 import { RegistryError } from '../registry/index.js';
@@ -31,6 +35,8 @@ export interface TravelOptions {
   /** Only OCI referrers of these artifact types (empty: all). */
   readonly artifactTypes: readonly string[];
   readonly clobber: boolean;
+  /** -dryrun ('dry run') or -no-copy: read and log what would be written, write nothing. */
+  readonly planOnly?: string;
 }
 
 /** What is at the target after a copy, by kind. */
@@ -143,15 +149,23 @@ export class ReferrerTravel {
     }
     const target = listed ? listedTarget : await this.store.head(dst, tag);
     if (target?.digest === source.digest) return { digest: source.digest, written: 0 };
-    if (!target) {
-      this.logger.debug(`copy ${src.registry}/${src.path}:${tag} to ${dst.registry}/${dst.path}`);
-      return { digest: await this.store.copy(src, source.digest, dst, tag), written: 1 };
-    }
+    if (!target) return this.copyTag(src, source, dst, tag, 'copy');
     if (APPENDABLE.has(suffix)) return this.merge(src, dst, tag, source);
     if (!this.options.clobber) {
       throw new ReferrerClobberError(`${dst.registry}/${dst.path}:${tag} holds ${target.digest}, not the source's ${source.digest} (use -clobber to replace it)`);
     }
-    return { digest: await this.store.copy(src, source.digest, dst, tag), written: 1 };
+    return this.copyTag(src, source, dst, tag, 'replace');
+  }
+
+  /** Copies the source manifest to `dst` under `tag`; with planOnly, says it would. */
+  private async copyTag(src: Repository, source: FetchedManifest, dst: Repository, tag: string, verb: 'copy' | 'replace'): Promise<{ digest: string; written: number }> {
+    const what = `${src.registry}/${src.path}:${tag} ${verb === 'copy' ? 'to' : 'at'} ${dst.registry}/${dst.path}`;
+    if (this.options.planOnly) {
+      this.logger.info(`${this.options.planOnly}: would ${verb} ${what}`);
+      return { digest: source.digest, written: 1 };
+    }
+    this.logger.debug(`${verb} ${what}`);
+    return { digest: await this.store.copy(src, source.digest, dst, tag, source), written: 1 };
   }
 
   /**
@@ -161,7 +175,7 @@ export class ReferrerTravel {
    */
   private async merge(src: Repository, dst: Repository, tag: string, source: FetchedManifest): Promise<{ digest: string; written: number }> {
     const target = await this.store.get(dst, tag);
-    if (!target) return { digest: await this.store.copy(src, source.digest, dst, tag), written: 1 };
+    if (!target) return this.copyTag(src, source, dst, tag, 'copy');
     const what = (repo: Repository) => `${repo.registry}/${repo.path}:${tag}`;
     const sourceDoc = manifestJson(source, what(src));
     const targetDoc = manifestJson(target, what(dst));
@@ -169,6 +183,10 @@ export class ReferrerTravel {
     const present = new Set(targetDoc.layers.map(key));
     const missing = sourceDoc.layers.filter((layer) => !present.has(key(layer)));
     if (missing.length === 0) return { digest: target.digest, written: 0 };
+    if (this.options.planOnly) {
+      this.logger.info(`${this.options.planOnly}: would merge ${missing.length} signature layer(s) from ${what(src)} into ${what(dst)}`);
+      return { digest: target.digest, written: 1 };
+    }
 
     for (const layer of missing) {
       await this.store.pushBlob(dst, await this.store.readBlob(src, layer, MAX_MERGED_LAYER));
@@ -189,11 +207,15 @@ export class ReferrerTravel {
     const atTarget = await this.store.referrers(dst, subject);
     const have = new Set(atTarget.referrers.map((r) => r.digest));
     const missing = found.referrers.filter((r) => !have.has(r.digest));
+    if (this.options.planOnly && missing.length > 0) {
+      for (const r of missing) this.logger.info(`${this.options.planOnly}: would copy referrer ${src.registry}/${src.path}@${r.digest}${r.artifactType ? ` (${r.artifactType})` : ''} of ${subject} to ${dst.registry}/${dst.path}`);
+      return { digests: found.referrers.map((r) => r.digest), written: missing.length };
+    }
     const added: ReferrerDescriptor[] = [];
     for (const referrer of missing) {
       const manifest = await this.sourceManifest(src, referrer.digest);
       if (!manifest) throw new ReimageError(`referrer ${src.registry}/${src.path}@${referrer.digest} of ${subject} is listed but missing`);
-      await this.store.copy(src, referrer.digest, dst, referrer.digest);
+      await this.store.copy(src, referrer.digest, dst, referrer.digest, manifest);
       added.push(descriptorOf(manifest, `${src.registry}/${src.path}@${referrer.digest}`));
     }
     let written = missing.length;
