@@ -154,6 +154,22 @@ describe('signature gate (-verify-signature-key) against real registries', () =>
     assert.equal(r.code, 0, r.stderr);
   });
 
+  it('-verify-signature-ignore-images matches the Go spelling of a Docker Hub final name too', async () => {
+    await push('hub-ignored-unsigned');
+    // Final names on Docker Hub, whose API is the local target registry through -registry-mirror.
+    const r = await reimage([
+      '-registry-mirror', `docker.io=${dst.host}`, '-rename-remote-path', 'docker.io/mirror', '-dryrun',
+      '-verify-signature-key', keys['ecdsa-p256'].publicKeyFile, '-verify-signature-ignore-images', '^index\\.docker\\.io/mirror/hub-ignored-',
+    ], pod(`${src}/hub-ignored-unsigned:v1`));
+    assert.equal(r.code, 0, r.stderr);
+    const refused = await reimage([
+      '-registry-mirror', `docker.io=${dst.host}`, '-rename-remote-path', 'docker.io/mirror', '-dryrun',
+      '-verify-signature-key', keys['ecdsa-p256'].publicKeyFile, '-verify-signature-ignore-images', '^index\\.docker\\.io/mirror/other-',
+    ], pod(`${src}/hub-ignored-unsigned:v1`));
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /hub-ignored-unsigned:v1: unsigned/);
+  });
+
   it('merges into a target .sig holding another signature, and a second run writes nothing', async () => {
     const name = 'merge';
     const digest = await push(name);

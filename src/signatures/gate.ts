@@ -10,7 +10,7 @@
  */
 import type { Logger } from '../log.js';
 import type { ImageHooks } from '../pipeline/pipeline.js';
-import { formatReference, parseReference, repositoryName, withDigest, type ImageReference } from '../reference/reference.js';
+import { formatReference, matchesImage, parseReference, repositoryName, withDigest, type ImageReference } from '../reference/reference.js';
 import { DOCKER_MANIFEST_LIST, OCI_INDEX, type ArtifactStore, type Repository } from '../registry/index.js';
 import { COSIGN_SUFFIXES, cosignTag, verifyCosignSignature, type VerifiedSignature } from './cosign.js';
 import type { VerificationKey } from './keys.js';
@@ -78,7 +78,10 @@ export class SignatureHooks implements ImageHooks {
   private checked(finals: readonly string[], digest: string): boolean {
     const { keys, ignore } = this.settings;
     if (keys.length === 0) return false;
-    return !ignore || finals.some((f) => !ignore.test(formatReference(withDigest(parseReference(f), digest))));
+    return !ignore || finals.some((f) => {
+      const ref = withDigest(parseReference(f), digest);
+      return !matchesImage(ignore, formatReference(ref), ref);
+    });
   }
 
   checkSource = async (source: ImageReference, finals: readonly string[]): Promise<void> => {
