@@ -64,6 +64,8 @@ describe('verification keys', () => {
       [await write('rsa1024.pub', rsa1024.publicKey.export({ type: 'spki', format: 'pem' }).toString()), /RSA key of 1024 bits is too short/],
       [await write('private.pem', p521.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()), /holds a private key; give the public key/],
       [await write('junk.pub', 'hello'), /not a PEM public key/],
+      // An endless file is not read to the end.
+      ['/dev/zero', /not a PEM public key \(larger than 64 KiB\)/],
     ];
     for (const [file, message] of expectations) {
       await assert.rejects(loadVerificationKeys([file]), (err: Error & { exitCode?: number }) => {

@@ -5,8 +5,8 @@
  * SHA-256 (SHA-384 is accepted too for P-384, as newer cosign defaults to it), Ed25519 pure.
  */
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { UsageError } from '../errors.js';
+import { BodyTooLargeError, formatBytes, readFileCappedSync } from '../bounded-read.js';
+import { invalidFlagValue } from '../errors.js';
 
 export interface VerificationKey {
   /** The file it came from, as given on the command line: recorded in the mappings. */
@@ -20,15 +20,15 @@ const CURVES: Readonly<Record<string, string>> = { prime256v1: 'ecdsa-p256', sec
 const MAX_KEY_FILE = 64 * 1024;
 
 export async function loadVerificationKeys(files: readonly string[]): Promise<VerificationKey[]> {
-  return Promise.all(files.map(async (file) => {
-    const bad = (why: string) => new UsageError(`invalid value ${JSON.stringify(file)} for flag -verify-signature-key: ${why}`);
+  return files.map((file) => {
+    const bad = (why: string) => invalidFlagValue('verify-signature-key', file, why);
     let text: string;
     try {
-      text = await readFile(file, 'utf8');
+      text = readFileCappedSync(file, MAX_KEY_FILE, 'the key file');
     } catch (err) {
+      if (err instanceof BodyTooLargeError) throw bad(`not a PEM public key (larger than ${formatBytes(MAX_KEY_FILE)})`);
       throw bad(`cannot read it: ${(err as Error).message}`);
     }
-    if (text.length > MAX_KEY_FILE) throw bad('not a PEM public key (file too big)');
     if (/PRIVATE KEY-----/.test(text)) throw bad('it holds a private key; give the public key (cosign.pub)');
     let key: KeyObject;
     try {
@@ -37,7 +37,7 @@ export async function loadVerificationKeys(files: readonly string[]): Promise<Ve
       throw bad(`not a PEM public key: ${(err as Error).message}`);
     }
     return { file, kind: keyKind(key, bad), key };
-  }));
+  });
 }
 
 function keyKind(key: KeyObject, bad: (why: string) => Error): string {
