@@ -64,6 +64,13 @@ async function openBlob(session: RegistrySession, repo: Repository, digest: stri
   return res.body;
 }
 
+/** Uploads `bytes` as the blob `digest` unless the repository has it already. */
+export async function uploadBlobBytes(session: RegistrySession, repo: Repository, digest: string, bytes: Uint8Array, scopes: readonly string[]): Promise<void> {
+  if (await blobExists(session, repo, digest, scopes)) return;
+  const location = (await startUpload(session, repo, scopes))!;
+  await finishUpload(session, repo, location, digest, bytes.length, bytes, scopes);
+}
+
 /** Reads a small blob whole (at most `limit` bytes) and checks its digest. */
 export async function readBlob(session: RegistrySession, repo: Repository, digest: string, scopes: readonly string[], limit: number): Promise<Uint8Array> {
   const bytes = await readCapped(new Response(await openBlob(session, repo, digest, scopes)), limit, `blob ${describe(repo)}@${digest}`);

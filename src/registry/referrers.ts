@@ -7,7 +7,7 @@
  */
 import { readCapped } from '../bounded-read.js';
 import type { Logger } from '../log.js';
-import { blobExists, finishUpload, readBlob, startUpload } from './blobs.js';
+import { readBlob, uploadBlobBytes } from './blobs.js';
 import { copyManifestTo } from './copy.js';
 import { digestOf } from './digest.js';
 import { RegistryError, UnsupportedImageError } from './errors.js';
@@ -45,7 +45,7 @@ export function referrersTag(digest: string): string {
 }
 
 /** Every tag of a repository (following `Link` pages, bounded); empty when the repository does not exist. */
-export async function listTags(session: RegistrySession, repo: Repository, scopes: readonly string[] = [pullScope(repo)]): Promise<string[]> {
+async function listTags(session: RegistrySession, repo: Repository, scopes: readonly string[] = [pullScope(repo)]): Promise<string[]> {
   const ctx = { registry: repo.registry, repository: repo.path, operation: 'list tags of' };
   const tags: string[] = [];
   let target: string | undefined = `/v2/${repo.path}/tags/list?n=${TAGS_PAGE}`;
@@ -91,7 +91,7 @@ export type ReferrersApiSupport = Map<string, Promise<boolean>>;
  * else here), else the referrers tag schema's `sha256-<hex>` index (skipped when `tagMayExist`
  * is false: a tag list said it is not there).
  */
-export async function listReferrers(
+async function listReferrers(
   session: RegistrySession, repo: Repository, digest: string, known: ReferrersApiSupport,
   opts: { artifactTypes?: readonly string[]; scopes?: readonly string[]; tagMayExist?: boolean } = {},
 ): Promise<ReferrerList> {
@@ -148,7 +148,7 @@ function filterTypes(referrers: readonly ReferrerDescriptor[], types: readonly s
 }
 
 /** The descriptors of a referrers response or referrers tag index (an OCI image index). */
-export function parseReferrerIndex(bytes: Uint8Array, what: string): ReferrerDescriptor[] {
+function parseReferrerIndex(bytes: Uint8Array, what: string): ReferrerDescriptor[] {
   let doc: { manifests?: unknown };
   try {
     doc = JSON.parse(new TextDecoder().decode(bytes)) as { manifests?: unknown };
@@ -181,23 +181,9 @@ export function referrerIndexBytes(referrers: readonly ReferrerDescriptor[]): Ui
 }
 
 /** Reads a blob of at most `maxBytes` (as its descriptor declares) whole, checking its digest. */
-export async function readSmallBlob(session: RegistrySession, repo: Repository, blob: { digest: string; size: number }, maxBytes: number, scopes: readonly string[] = [pullScope(repo)]): Promise<Uint8Array> {
+async function readSmallBlob(session: RegistrySession, repo: Repository, blob: { digest: string; size: number }, maxBytes: number, scopes: readonly string[] = [pullScope(repo)]): Promise<Uint8Array> {
   if (blob.size > maxBytes) throw new UnsupportedImageError(`blob ${describe(repo)}@${blob.digest} is ${blob.size} bytes; at most ${maxBytes} expected`);
   return readBlob(session, repo, blob.digest, scopes, maxBytes);
-}
-
-/** Uploads `bytes` as a blob unless the repository has it; returns its digest. */
-export async function pushBlobBytes(session: RegistrySession, repo: Repository, bytes: Uint8Array, scopes: readonly string[] = [pushScope(repo)]): Promise<string> {
-  const digest = digestOf(bytes);
-  if (await blobExists(session, repo, digest, scopes)) return digest;
-  const location = (await startUpload(session, repo, scopes))!;
-  await finishUpload(session, repo, location, digest, bytes.length, bytes, scopes);
-  return digest;
-}
-
-/** Stores manifest bytes under a tag or digest; returns the digest. */
-export function putManifestBytes(session: RegistrySession, repo: Repository, reference: string, manifest: { bytes: Uint8Array; mediaType: string }, scopes: readonly string[] = [pushScope(repo)]): Promise<string> {
-  return putManifest(session, repo, reference, manifest, scopes);
 }
 
 /**
@@ -240,12 +226,16 @@ export class ArtifactStore {
     return readSmallBlob(this.session, repo, blob, maxBytes);
   }
 
-  pushBlob(repo: Repository, bytes: Uint8Array): Promise<string> {
-    return pushBlobBytes(this.session, repo, bytes);
+  /** Uploads `bytes` as a blob unless the repository has it; returns its digest. */
+  async pushBlob(repo: Repository, bytes: Uint8Array): Promise<string> {
+    const digest = digestOf(bytes);
+    await uploadBlobBytes(this.session, repo, digest, bytes, [pushScope(repo)]);
+    return digest;
   }
 
+  /** Stores manifest bytes under a tag or digest; returns the digest. */
   put(repo: Repository, reference: string, manifest: { bytes: Uint8Array; mediaType: string }): Promise<string> {
-    return putManifestBytes(this.session, repo, reference, manifest);
+    return putManifest(this.session, repo, reference, manifest, [pushScope(repo)]);
   }
 
   /** Copies the manifest `digest` (read already: `fetched`) and everything it references from `src` to `dst`, under `reference`. */

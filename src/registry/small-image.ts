@@ -3,7 +3,7 @@
  * image (one JSON layer) is stored this way.
  */
 import { formatReference, type ImageReference } from '../reference/reference.js';
-import { blobExists, finishUpload, readBlob, startUpload } from './blobs.js';
+import { readBlob, uploadBlobBytes } from './blobs.js';
 import { digestOf } from './digest.js';
 import { RegistryError, UnsupportedImageError } from './errors.js';
 import { getManifest, putManifest } from './manifests.js';
@@ -31,11 +31,7 @@ export async function pushSmallImage(session: RegistrySession, ref: ImageReferen
   const repo: Repository = { registry: ref.domain, path: ref.path };
   const scopes = [pushScope(repo)];
   const blobs = [image.config, ...image.layers].map((b) => ({ mediaType: b.mediaType, data: b.data, digest: digestOf(b.data), size: b.data.length }));
-  await Promise.all(blobs.map(async (blob) => {
-    if (await blobExists(session, repo, blob.digest, scopes)) return;
-    const location = (await startUpload(session, repo, scopes))!;
-    await finishUpload(session, repo, location, blob.digest, blob.size, blob.data, scopes);
-  }));
+  await Promise.all(blobs.map((blob) => uploadBlobBytes(session, repo, blob.digest, blob.data, scopes)));
   const descriptor = ({ mediaType, digest, size }: (typeof blobs)[number]) => ({ mediaType, digest, size });
   const [config, ...layers] = blobs;
   const manifest = { schemaVersion: 2, mediaType: image.manifestMediaType, config: descriptor(config!), layers: layers.map(descriptor) };

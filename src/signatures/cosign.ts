@@ -22,8 +22,8 @@ import { verifiesUnder, type VerificationKey } from './keys.js';
 export const COSIGN_SUFFIXES = ['sig', 'att', 'sbom'] as const;
 export type CosignSuffix = (typeof COSIGN_SUFFIXES)[number];
 
-export const SIMPLE_SIGNING = 'application/vnd.dev.cosign.simplesigning.v1+json';
-export const SIGNATURE_ANNOTATION = 'dev.cosignproject.cosign/signature';
+const SIMPLE_SIGNING = 'application/vnd.dev.cosign.simplesigning.v1+json';
+const SIGNATURE_ANNOTATION = 'dev.cosignproject.cosign/signature';
 const SIGNATURE_TYPE = 'cosign container image signature';
 /** Payloads are a few hundred bytes; anything this big is not one. */
 const MAX_PAYLOAD = 64 * 1024;
@@ -36,7 +36,7 @@ export function cosignTag(digest: string, suffix: CosignSuffix): string {
 }
 
 /** The image has no signature that passes; the message says why each one failed. */
-export class SignatureVerificationError extends ReimageError {}
+class SignatureVerificationError extends ReimageError {}
 
 export interface VerifiedSignature {
   /** Digest of the `.sig` manifest that holds the signature. */

@@ -50,7 +50,7 @@ export interface TravelResult {
 }
 
 /** A different target `.sbom` (or other non-appendable tag) is not overwritten without -clobber. */
-export class ReferrerClobberError extends ReimageError {}
+class ReferrerClobberError extends ReimageError {}
 
 /** Cosign merges by appending layers to these. */
 const APPENDABLE: ReadonlySet<CosignSuffix> = new Set(['sig', 'att']);
