@@ -18,6 +18,7 @@ import { buildTestLayout, inspectRaw, pushTestImage, type TestLayout } from './h
 import { startOciRegistry, type OciRegistry } from './harness/oci-registry.js';
 import { startProxy, type CountingProxy } from './harness/proxy.js';
 import { startRegistry, type TestRegistry } from './harness/registries.js';
+import { podYaml } from './harness/manifests.js';
 import { runReimage } from './harness/run-reimage.js';
 
 const run = promisify(execFile);
@@ -25,7 +26,6 @@ const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const SBOM_TYPE = 'application/spdx+json';
 const VEX_TYPE = 'application/vnd.openvex+json';
 const tagOf = (digest: string, suffix?: string) => `${digest.replace(':', '-')}${suffix ? `.${suffix}` : ''}`;
-const pod = (image: string) => `apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n  - name: c\n    image: ${image}\n`;
 
 /** A cosign-style attachment manifest (what `cosign attest` / `cosign attach sbom` store under .att / .sbom). */
 async function pushAttachment(repo: string, tag: string, layerType: string, content: string): Promise<void> {
@@ -97,7 +97,7 @@ describe('-copy-referrers against docker-registry 2.8 (tag schema) and an OCI 1.
 
   const copy = (from: string, to: string, extra: string[] = []) => runReimage([
     '-rename-remote-path', to, '-rename-template', '{{ .RemotePath }}/{{ .Repository }}:v1', '-copy-referrers', ...extra,
-  ], pod(`${from}/app:v1`));
+  ], podYaml(`${from}/app:v1`));
 
   it('copies .sig/.att/.sbom and OCI referrers from a registry without the referrers API, updating the target referrers index', async () => {
     const r = await copy(dist.host, `${target.host}/from-dist`, ['-verify-signature-key', key.publicKeyFile, '-write-json-mappings-file', path.join(dir, 'm.json')]);
@@ -184,7 +184,7 @@ describe('-copy-referrers against docker-registry 2.8 (tag schema) and an OCI 1.
 
   it('-list-images -show-referrers shows each image\'s digest, signatures and referrers, from either kind of registry', async () => {
     for (const host of [dist.host, oci.host]) {
-      const r = await runReimage(['-list-images', '-output', 'json', '-show-referrers'], pod(`${host}/app:v1`));
+      const r = await runReimage(['-list-images', '-output', 'json', '-show-referrers'], podYaml(`${host}/app:v1`));
       assert.equal(r.code, 0, r.stderr);
       const row = JSON.parse(r.stdout) as Record<string, unknown>;
       const headDigest = async (tag: string) => (await fetch(`http://${host}/v2/app/manifests/${tag}`, { method: 'HEAD', headers: { accept: OCI_MANIFEST } })).headers.get('docker-content-digest');

@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { after, it } from 'node:test';
-import { podYaml, startHostileRegistry } from './harness/hostile-registry.js';
+import { startHostileRegistry } from './harness/hostile-registry.js';
+import { podYaml } from './harness/manifests.js';
 import { runReimage } from './harness/run-reimage.js';
 
 const reg = await startHostileRegistry(() => true);

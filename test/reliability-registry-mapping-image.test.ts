@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { parseReference } from '../src/reference/reference.js';
 import { RegistryClient } from '../src/registry/index.js';
-import { podYaml } from './harness/hostile-registry.js';
+import { podYaml } from './harness/manifests.js';
 import { startRegistry, type TestRegistry } from './harness/registries.js';
 import { runReimage } from './harness/run-reimage.js';
 

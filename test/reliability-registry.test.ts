@@ -11,7 +11,8 @@ import { parseReference } from '../src/reference/reference.js';
 import { RegistryClient } from '../src/registry/index.js';
 import { mappingJsonFromLayer } from '../src/mappings/image.js';
 import { gcpJson } from '../src/gcp/rest.js';
-import { podYaml, sha256, startHostileRegistry, type Fault, type HostileRegistry } from './harness/hostile-registry.js';
+import { sha256, startHostileRegistry, type Fault, type HostileRegistry } from './harness/hostile-registry.js';
+import { podYaml } from './harness/manifests.js';
 import { run, runReimage } from './harness/run-reimage.js';
 
 const fastRetry = { attempts: 5, baseDelayMs: 10, maxDelayMs: 2_000 };

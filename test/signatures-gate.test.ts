@@ -12,16 +12,10 @@ import { cosignSignImage, makeCosignKey, pushBlob, pushManifest, simpleSigningPa
 import { buildTestLayout, inspectRaw, pushTestImage, type TestLayout } from './harness/images.js';
 import { startProxy, type CountingProxy } from './harness/proxy.js';
 import { startRegistries, type TestRegistry } from './harness/registries.js';
+import { podYaml } from './harness/manifests.js';
 import { runReimage } from './harness/run-reimage.js';
 
 const sigTag = (digest: string) => `${digest.replace(':', '-')}.sig`;
-const pod = (...images: string[]) => `apiVersion: v1
-kind: Pod
-metadata:
-  name: p
-spec:
-  containers:
-${images.map((image, i) => `  - name: c${i}\n    image: ${image}\n`).join('')}`;
 
 describe('signature gate (-verify-signature-key) against real registries', () => {
   let regs: { anonymous: TestRegistry; stop(): Promise<void> };
@@ -72,7 +66,7 @@ describe('signature gate (-verify-signature-key) against real registries', () =>
       await push(name);
       await signAll(name, keys[type]);
       const mappings = path.join(dir, `${name}.json`);
-      const r = await reimage(['-verify-signature-key', other.publicKeyFile, '-verify-signature-key', keys[type].publicKeyFile, '-write-json-mappings-file', mappings], pod(`${src}/${name}:v1`));
+      const r = await reimage(['-verify-signature-key', other.publicKeyFile, '-verify-signature-key', keys[type].publicKeyFile, '-write-json-mappings-file', mappings], podYaml(`${src}/${name}:v1`));
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, new RegExp(`image: ${finalOf(name)}`));
       const index = images.get(name)!;
@@ -88,7 +82,7 @@ describe('signature gate (-verify-signature-key) against real registries', () =>
 
   it('with -copy-referrers, copies signatures that skopeo finds at the target for the index and every platform manifest', async () => {
     const name = 'signed-ecdsa-p256';
-    const r = await reimage(['-verify-signature-key', keys['ecdsa-p256'].publicKeyFile, '-copy-referrers'], pod(`${src}/${name}:v1`));
+    const r = await reimage(['-verify-signature-key', keys['ecdsa-p256'].publicKeyFile, '-copy-referrers'], podYaml(`${src}/${name}:v1`));
     assert.equal(r.code, 0, r.stderr);
     for (const d of [images.get(name)!, ...children.get(name)!]) {
       assert.equal(await inspectRaw(`${dstReg.anonymous.host}/mirror/${name}:${sigTag(d)}`), await inspectRaw(`${src}/${name}:${sigTag(d)}`), `${sigTag(d)} differs`);
@@ -121,7 +115,7 @@ describe('signature gate (-verify-signature-key) against real registries', () =>
     await pushRaw(`${src}/malformed`, sigTag(malformed), JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: await emptyBlob(`${src}/malformed`), layers: [] }));
     dst.reset();
     const names = ['good', 'wrong-key', 'unsigned', 'mismatch', 'bad-signature', 'wrong-repo', 'malformed'];
-    const r = await reimage(['-verify-signature-key', keys['ecdsa-p256'].publicKeyFile], pod(...names.map((n) => `${src}/${n}:v1`)));
+    const r = await reimage(['-verify-signature-key', keys['ecdsa-p256'].publicKeyFile], podYaml(...names.map((n) => `${src}/${n}:v1`)));
     assert.equal(r.code, 1, r.stderr);
     assert.equal(r.stdout, '');
     assert.match(r.stderr, /6 of 7 images failed/);
@@ -142,7 +136,7 @@ describe('signature gate (-verify-signature-key) against real registries', () =>
 
   it('checks signatures in a dry run too, so it predicts the real run', async () => {
     await push('dry-unsigned');
-    const r = await reimage(['-dryrun', '-verify-signature-key', keys['ecdsa-p256'].publicKeyFile], pod(`${src}/dry-unsigned:v1`));
+    const r = await reimage(['-dryrun', '-verify-signature-key', keys['ecdsa-p256'].publicKeyFile], podYaml(`${src}/dry-unsigned:v1`));
     assert.equal(r.code, 1);
     assert.equal(r.stdout, '');
     assert.match(r.stderr, /dry-unsigned:v1: unsigned: no cosign signature/);
@@ -150,7 +144,7 @@ describe('signature gate (-verify-signature-key) against real registries', () =>
 
   it('skips images matching -verify-signature-ignore-images', async () => {
     await push('ignored-unsigned');
-    const r = await reimage(['-verify-signature-key', keys['ecdsa-p256'].publicKeyFile, '-verify-signature-ignore-images', '/mirror/ignored-'], pod(`${src}/ignored-unsigned:v1`));
+    const r = await reimage(['-verify-signature-key', keys['ecdsa-p256'].publicKeyFile, '-verify-signature-ignore-images', '/mirror/ignored-'], podYaml(`${src}/ignored-unsigned:v1`));
     assert.equal(r.code, 0, r.stderr);
   });
 
@@ -160,12 +154,12 @@ describe('signature gate (-verify-signature-key) against real registries', () =>
     const r = await reimage([
       '-registry-mirror', `docker.io=${dst.host}`, '-rename-remote-path', 'docker.io/mirror', '-dryrun',
       '-verify-signature-key', keys['ecdsa-p256'].publicKeyFile, '-verify-signature-ignore-images', '^index\\.docker\\.io/mirror/hub-ignored-',
-    ], pod(`${src}/hub-ignored-unsigned:v1`));
+    ], podYaml(`${src}/hub-ignored-unsigned:v1`));
     assert.equal(r.code, 0, r.stderr);
     const refused = await reimage([
       '-registry-mirror', `docker.io=${dst.host}`, '-rename-remote-path', 'docker.io/mirror', '-dryrun',
       '-verify-signature-key', keys['ecdsa-p256'].publicKeyFile, '-verify-signature-ignore-images', '^index\\.docker\\.io/mirror/other-',
-    ], pod(`${src}/hub-ignored-unsigned:v1`));
+    ], podYaml(`${src}/hub-ignored-unsigned:v1`));
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /hub-ignored-unsigned:v1: unsigned/);
   });
@@ -180,16 +174,16 @@ describe('signature gate (-verify-signature-key) against real registries', () =>
     await cosignSignImage(final, digest, other, { payload: simpleSigningPayload(final, digest) });
     const theirs = JSON.parse(await inspectRaw(`${final}:${sigTag(digest)}`)) as { layers: unknown[] };
     const args = ['-verify-signature-key', keys['ecdsa-p256'].publicKeyFile];
-    const r = await reimage(args, pod(`${src}/${name}:v1`));
+    const r = await reimage(args, podYaml(`${src}/${name}:v1`));
     assert.equal(r.code, 0, r.stderr);
     const merged = JSON.parse(await inspectRaw(`${final}:${sigTag(digest)}`)) as { layers: unknown[]; config: { digest: string } };
     const ours = JSON.parse(await inspectRaw(`${src}/${name}:${sigTag(digest)}`)) as { layers: unknown[] };
     assert.deepEqual(merged.layers, [...theirs.layers, ...ours.layers], 'their signature is kept and ours appended, byte for byte');
     // The run re-verified ours in the merged manifest at the target; theirs still verifies there too.
-    const theirsStillVerifies = await runReimage(['-verify-signature-key', other.publicKeyFile], pod(`${final}:${digest.slice(7)}`));
+    const theirsStillVerifies = await runReimage(['-verify-signature-key', other.publicKeyFile], podYaml(`${final}:${digest.slice(7)}`));
     assert.equal(theirsStillVerifies.code, 0, theirsStillVerifies.stderr);
     dst.reset();
-    const second = await reimage(args, pod(`${src}/${name}:v1`));
+    const second = await reimage(args, podYaml(`${src}/${name}:v1`));
     assert.equal(second.code, 0, second.stderr);
     assert.equal((dst.requests.PUT ?? 0) + (dst.requests.POST ?? 0) + (dst.requests.PATCH ?? 0), 0, `second run wrote: ${JSON.stringify(dst.requests)}`);
   });

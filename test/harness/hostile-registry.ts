@@ -110,7 +110,3 @@ export async function startHostileRegistry(fault: Fault = () => false): Promise<
   return registry;
 }
 
-/** A pod manifest naming the images, for CLI runs. */
-export function podYaml(...images: string[]): string {
-  return `apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n${images.map((image, i) => `    - name: c${i}\n      image: ${image}\n`).join('')}`;
-}

@@ -14,3 +14,8 @@ export function imagesIn(text: string, rulesYaml?: string, input: InputMode = 'k
   const stream = parseManifestStream(text, { fastScan });
   return findImages(stream, parseImageRules(rulesYaml, 'rules.yaml', input)).map(summary);
 }
+
+/** A pod manifest naming the images, for CLI runs. */
+export function podYaml(...images: string[]): string {
+  return `apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n${images.map((image, i) => `    - name: c${i}\n      image: ${image}\n`).join('')}`;
+}
