@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { truncate, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { BIN, runReimage } from './harness/run-reimage.js';
+import { tempDir } from './harness/temp-dir.js';
 
 const rulesDir = new URL('./fixtures/manifests/', import.meta.url).pathname;
 const POD = 'kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - image: nginx\n';
@@ -35,6 +39,29 @@ for (const [args, stdin, code, message] of CASES) {
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
   });
 }
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+
+test('a -rules-config file over 1 MiB, or endless (/dev/zero), is refused with exit 2; one given as a pipe is read whole', async () => {
+  const dir = await tempDir();
+  const huge = join(dir, 'huge-rules.yaml');
+  await writeFile(huge, '');
+  await truncate(huge, (1 << 20) + 1); // sparse: 1 MiB and a byte of NULs
+  for (const file of [huge, '/dev/zero']) {
+    const r = await runReimage(['-rules-config', file], POD);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, new RegExp(`invalid value "${escape(file)}" for flag -rules-config: the file is larger than the 1 MiB limit; .*check that this is the right file`));
+  }
+  const fifo = join(dir, 'rules.fifo');
+  execFileSync('mkfifo', [fifo]);
+  const writer = spawn('sh', ['-c', 'cat "$1" > "$2"', 'sh', join(rulesDir, 'raw-rules.yaml'), fifo]);
+  const written = once(writer, 'close');
+  const r = await runReimage(['-input=yaml', '-rules-config', fifo, '-list-images'], 'images:\n  web: nginx:1\n');
+  await written;
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^0 +\$\.images\.web +nginx:1$/m, 'the rule from the pipe found the image');
+});
 
 test('a closed stdout (EPIPE) ends quietly', async () => {
   const big = readFileSync(new URL('../examples/chart-output.yaml', import.meta.url), 'utf8').repeat(400);
