@@ -63,6 +63,19 @@ test('a -rules-config file over 1 MiB, or endless (/dev/zero), is refused with e
   assert.match(r.stdout, /^0 +\$\.images\.web +nginx:1$/m, 'the rule from the pipe found the image');
 });
 
+test('a -static-json-mappings-file over 64 MiB (the mapping image layer\'s limit), or endless (/dev/zero), is refused with exit 1', async () => {
+  const dir = await tempDir();
+  const huge = join(dir, 'huge-mappings.json');
+  await writeFile(huge, '');
+  await truncate(huge, (64 << 20) + 1);
+  for (const file of [huge, '/dev/zero']) {
+    const r = await runReimage(['-mappings-only', '-verify-static-json-mappings=false', '-static-json-mappings-file', file]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, new RegExp(`-static-json-mappings-file ${escape(file)} is larger than the 64 MiB limit \\(the limit of a -static-json-mappings-img layer too; .*\\): check that this is the right file`));
+  }
+});
+
 test('a closed stdout (EPIPE) ends quietly', async () => {
   const big = readFileSync(new URL('../examples/chart-output.yaml', import.meta.url), 'utf8').repeat(400);
   const result = await new Promise<{ code: number | null; stderr: string }>((resolve, reject) => {
