@@ -40,8 +40,6 @@ for (const [args, stdin, code, message] of CASES) {
   });
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-
 test('a -rules-config file over 1 MiB, or endless (/dev/zero), is refused with exit 2; one given as a pipe is read whole', async () => {
   const dir = await tempDir();
   const huge = join(dir, 'huge-rules.yaml');
@@ -51,7 +49,8 @@ test('a -rules-config file over 1 MiB, or endless (/dev/zero), is refused with e
     const r = await runReimage(['-rules-config', file], POD);
     assert.equal(r.code, 2, r.stderr);
     assert.equal(r.stdout, '');
-    assert.match(r.stderr, new RegExp(`invalid value "${escape(file)}" for flag -rules-config: the file is larger than the 1 MiB limit; .*check that this is the right file`));
+    assert.equal(r.stderr, `reimage: invalid value "${file}" for flag -rules-config: the file is larger than the 1 MiB limit; ` +
+      'a rules file is a short YAML list of rules: check that this is the right file\n');
   }
   const fifo = join(dir, 'rules.fifo');
   execFileSync('mkfifo', [fifo]);
@@ -72,7 +71,8 @@ test('a -static-json-mappings-file over 64 MiB (the mapping image layer\'s limit
     const r = await runReimage(['-mappings-only', '-verify-static-json-mappings=false', '-static-json-mappings-file', file]);
     assert.equal(r.code, 1, r.stderr);
     assert.equal(r.stdout, '');
-    assert.match(r.stderr, new RegExp(`-static-json-mappings-file ${escape(file)} is larger than the 64 MiB limit \\(the limit of a -static-json-mappings-img layer too; .*\\): check that this is the right file`));
+    assert.equal(r.stderr, `reimage: -static-json-mappings-file ${file} is larger than the 64 MiB limit ` +
+      '(the limit of a -static-json-mappings-img layer too; mappings take about 300 bytes an image): check that this is the right file\n');
   }
 });
 
