@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { truncate, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { BIN, runReimage } from './harness/run-reimage.js';
+import { tempDir } from './harness/temp-dir.js';
 
 const rulesDir = new URL('./fixtures/manifests/', import.meta.url).pathname;
 const POD = 'kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - image: nginx\n';
@@ -35,6 +39,42 @@ for (const [args, stdin, code, message] of CASES) {
     assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
   });
 }
+
+test('a -rules-config file over 1 MiB, or endless (/dev/zero), is refused with exit 2; one given as a pipe is read whole', async () => {
+  const dir = await tempDir();
+  const huge = join(dir, 'huge-rules.yaml');
+  await writeFile(huge, '');
+  await truncate(huge, (1 << 20) + 1); // sparse: 1 MiB and a byte of NULs
+  for (const file of [huge, '/dev/zero']) {
+    const r = await runReimage(['-rules-config', file], POD);
+    assert.equal(r.code, 2, r.stderr);
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr, `reimage: invalid value "${file}" for flag -rules-config: the file is larger than the 1 MiB limit; ` +
+      'a rules file is a short YAML list of rules: check that this is the right file\n');
+  }
+  const fifo = join(dir, 'rules.fifo');
+  execFileSync('mkfifo', [fifo]);
+  const writer = spawn('sh', ['-c', 'cat "$1" > "$2"', 'sh', join(rulesDir, 'raw-rules.yaml'), fifo]);
+  const written = once(writer, 'close');
+  const r = await runReimage(['-input=yaml', '-rules-config', fifo, '-list-images'], 'images:\n  web: nginx:1\n');
+  await written;
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^0 +\$\.images\.web +nginx:1$/m, 'the rule from the pipe found the image');
+});
+
+test('a -static-json-mappings-file over 64 MiB (the mapping image layer\'s limit), or endless (/dev/zero), is refused with exit 1', async () => {
+  const dir = await tempDir();
+  const huge = join(dir, 'huge-mappings.json');
+  await writeFile(huge, '');
+  await truncate(huge, (64 << 20) + 1);
+  for (const file of [huge, '/dev/zero']) {
+    const r = await runReimage(['-mappings-only', '-verify-static-json-mappings=false', '-static-json-mappings-file', file]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr, `reimage: -static-json-mappings-file ${file} is larger than the 64 MiB limit ` +
+      '(the limit of a -static-json-mappings-img layer too; mappings take about 300 bytes an image): check that this is the right file\n');
+  }
+});
 
 test('a closed stdout (EPIPE) ends quietly', async () => {
   const big = readFileSync(new URL('../examples/chart-output.yaml', import.meta.url), 'utf8').repeat(400);

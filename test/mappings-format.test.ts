@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -104,6 +106,18 @@ describe('atomic mappings file', () => {
     assert.equal(statSync(path).mode & 0o777, 0o600);
     assert.deepEqual(readdirSync(dir), ['m.json']);
     assert.deepEqual(await readMappingsFile(path), new Map());
+  });
+
+  it('reads a mappings file given as a pipe (a shell\'s <(…)) to its end', async () => {
+    const fifo = join(await tempDir('reimage-map-'), 'm.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const json = serializeMappings(new Map([['nginx:1.27', { tag: 'r.example.com/i/nginx:1', digest: D1 }]]));
+    // A separate process writes the pipe, as a shell would: the file is read synchronously.
+    const writer = spawn('sh', ['-c', 'printf "%s" "$1" > "$2"', 'sh', json, fifo]);
+    const written = once(writer, 'close');
+    const read = await readMappingsFile(fifo);
+    await written;
+    assert.equal(read.get('nginx:1.27')?.digest, D1);
   });
 
   it('fails with the path named, and cleans up, when the directory is missing', async () => {

@@ -12,6 +12,7 @@ import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { checkImages, formatVulncheckReport, type ImageVerdict } from '../src/vulncheck/index.js';
+import { SCANNER_STDOUT_LIMIT } from '../src/vulncheck/scanner-process.js';
 import { tempDir } from './harness/temp-dir.js';
 import { configFromArgs, digestRef, fakeScannerCommand, fakeScannerOnPath, fixture, recordedArgv, type FakeScannerConfig } from './vulncheck/harness.js';
 
@@ -101,6 +102,22 @@ describe('scanner processes', () => {
     const result = verdict.images[0]!;
     assert.equal(result.error?.message, 'scanner timed out after 3s and was killed');
     assert.equal(result.error?.signal, 'SIGTERM');
+    const pids = JSON.parse(await readFile(pidFile, 'utf8')) as { scanner: number; child: number };
+    await assertGone(pids);
+  });
+
+  it('a scanner that prints past the 256 MiB stdout limit is killed with its child, long before the timeout, and its image reported', async () => {
+    const dir = await tempDir();
+    const pidFile = join(dir, 'pids.json');
+    const command = await fakeScannerCommand(dir, { flood: 2 * SCANNER_STDOUT_LIMIT, pidFile });
+    const verdict = await checkImages([IMAGE], configFromArgs(['-vulncheck-max-cvss', '7', '-vulncheck-command', command, '-vulncheck-timeout', '2m']));
+    const result = verdict.images[0]!;
+    assert.equal(result.error?.message,
+      'scanner printed more than the 256 MiB limit on stdout and was killed; a JSON report is far smaller: check that the command prints only its report');
+    assert.equal(result.error?.signal, 'SIGTERM');
+    assert.equal(verdict.passed, false);
+    const report = formatVulncheckReport({ enabled: true, maxCvss: 7, maxRisk: 0, images: [result], rejections: [], unusedIgnores: [], passed: false });
+    assert.match(report, new RegExp(`\\n  ${IMAGE.replaceAll('.', '\\.')}: cannot check: scanner printed more than the 256 MiB limit on stdout`));
     const pids = JSON.parse(await readFile(pidFile, 'utf8')) as { scanner: number; child: number };
     await assertGone(pids);
   });

@@ -5,8 +5,8 @@
  * `imageRegexp` (ours) reaches into the selected strings: its single capture group is the image,
  * as in `--prometheus-config-reloader=(.+)`.
  */
-import { readFile } from 'node:fs/promises';
-import { errorMessage } from '../errors.js';
+import { BodyTooLargeError, formatBytes, readFileCappedSync } from '../bounded-read.js';
+import { errorMessage, invalidFlagValue } from '../errors.js';
 import { goRegExp, type GoRegexp } from '../regexp.js';
 import { compileImageRegexp, type ImageRegexp } from './image-regexp.js';
 import { jsonPath, yaml } from './lazy-deps.js';
@@ -126,13 +126,20 @@ export function parseImageRules(text: string | undefined, source: string, input:
   return { input, rules: rules.filter((rule) => rule.raw === (input === 'yaml')) };
 }
 
-/** Reads the `-rules-config` file (if any) and compiles it with the built-in rules. */
+/** A rules file holds a handful of rules, some 100 bytes each: this leaves room for thousands. */
+const MAX_RULES_FILE_BYTES = 1 << 20;
+
+/** Reads the `-rules-config` file (if any, to its end: it may be a pipe) and compiles it with the built-in rules. */
 export async function loadImageRules(file: string | undefined, input: InputMode): Promise<ImageRules> {
   let text: string | undefined;
   if (file) {
     try {
-      text = await readFile(file, 'utf8');
+      text = readFileCappedSync(file, MAX_RULES_FILE_BYTES, `-rules-config file ${file}`);
     } catch (err) {
+      if (err instanceof BodyTooLargeError) {
+        throw invalidFlagValue('rules-config', file,
+          `the file is larger than the ${formatBytes(MAX_RULES_FILE_BYTES)} limit; a rules file is a short YAML list of rules: check that this is the right file`);
+      }
       throw new RulesConfigError(`cannot read -rules-config file: ${errorMessage(err)}`);
     }
   }

@@ -18,6 +18,12 @@ import { shortestFloat32 } from '../float32.js';
 import { goJsonEscape } from '../go-json.js';
 import { InvalidReferenceError, isDigest, parseReference } from '../reference/reference.js';
 
+/**
+ * The most mappings JSON a run reads, from a file or from a mapping image's layer (decompressed):
+ * mappings take about 300 bytes an image, so this is room for some 200,000 images.
+ */
+export const MAPPINGS_SIZE_LIMIT = 64 << 20;
+
 /** One vulnerability of one image: Go's reimage.CVE (float32 scores in Go). */
 export interface CveRecord {
   readonly ID: string;

@@ -9,10 +9,9 @@ import { formatBytes } from '../bounded-read.js';
 import { ReimageError } from '../errors.js';
 import { digestOf } from '../registry/digest.js';
 import { DOCKER_MANIFEST } from '../registry/media-types.js';
+import { MAPPINGS_SIZE_LIMIT } from './format.js';
 
 const MAPPING_FILE_NAME = 'reimage-mapping.json';
-/** Decompressed layer size we accept: mappings take about 300 bytes an image. */
-const MAPPING_LAYER_LIMIT = 64 << 20;
 export const DOCKER_CONFIG_V1 = 'application/vnd.docker.container.image.v1+json';
 export const DOCKER_LAYER_GZIP = 'application/vnd.docker.image.rootfs.diff.tar.gzip';
 
@@ -78,10 +77,10 @@ export function mappingJsonFromLayer(layer: Uint8Array, source: string): string 
   let tar: Buffer = Buffer.from(layer);
   if (tar[0] === 0x1f && tar[1] === 0x8b) {
     try {
-      tar = gunzipSync(tar, { maxOutputLength: MAPPING_LAYER_LIMIT });
+      tar = gunzipSync(tar, { maxOutputLength: MAPPINGS_SIZE_LIMIT });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-        throw new InvalidMappingImageError(`mapping image ${source}: layer decompresses to more than the ${formatBytes(MAPPING_LAYER_LIMIT)} limit`);
+        throw new InvalidMappingImageError(`mapping image ${source}: layer decompresses to more than the ${formatBytes(MAPPINGS_SIZE_LIMIT)} limit`);
       }
       throw new InvalidMappingImageError(`mapping image ${source}: layer is not valid gzip: ${(err as Error).message}`);
     }

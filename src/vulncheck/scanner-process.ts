@@ -1,13 +1,20 @@
 /**
- * Runs one scanner command with a deadline. The scanner is started in its own process group
- * (detached), so that a timeout or an abort kills it together with every child it started
- * (trivy and grype fork helpers; killing only the leader would leave them running).
+ * Runs one scanner command with a deadline and a cap on its report. The scanner is started in its
+ * own process group (detached), so that a timeout, an abort or an endless report kills it together
+ * with every child it started (trivy and grype fork helpers; killing only the leader would leave
+ * them running).
  */
 import { spawn } from 'node:child_process';
+import { formatBytes } from '../bounded-read.js';
 import { ReimageError, errorMessage } from '../errors.js';
 import { killGroup, trackGroup } from './process-groups.js';
 import type { ScanFailure } from './types.js';
 
+/**
+ * The most a scanner may print on stdout: a trivy JSON report of a big image runs to tens of MB.
+ * A scanner printing more is killed, and its image cannot be checked.
+ */
+export const SCANNER_STDOUT_LIMIT = 256 << 20;
 /** Kept from the scanner's stderr for error reports. */
 const STDERR_TAIL_BYTES = 8 * 1024;
 /** Time a scanner gets to exit after SIGTERM before its group is SIGKILLed. */
@@ -37,21 +44,21 @@ export async function runScanner(
   const child = spawn(file, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   const untrack = child.pid === undefined ? () => {} : trackGroup(child.pid);
   const stdout: Buffer[] = [];
+  let stdoutSize = 0;
   let stderr = Buffer.alloc(0);
-  child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
   child.stderr.on('data', (chunk: Buffer) => {
     stderr = Buffer.concat([stderr, chunk]);
     if (stderr.length > STDERR_TAIL_BYTES * 2) stderr = stderr.subarray(stderr.length - STDERR_TAIL_BYTES);
   });
 
-  let stopped: 'timeout' | 'abort' | undefined;
+  let stopped: 'timeout' | 'abort' | 'too much output' | undefined;
   let forceKill: NodeJS.Timeout | undefined;
   const kill = (sig: NodeJS.Signals) => {
     if (child.pid !== undefined) killGroup(child.pid, sig);
   };
   let exited: { code: number | null; sig: NodeJS.Signals | null } | undefined;
   let finish: (() => void) | undefined;
-  const stop = (why: 'timeout' | 'abort') => {
+  const stop = (why: NonNullable<typeof stopped>) => {
     if (stopped) return;
     stopped = why;
     kill('SIGTERM');
@@ -59,6 +66,16 @@ export async function runScanner(
     // A child that escaped the group may hold stdout open: once stopped, exit is enough.
     if (exited) finish?.();
   };
+  child.stdout.on('data', (chunk: Buffer) => {
+    if (stopped) return; // what a killed scanner still prints is dropped
+    stdoutSize += chunk.length;
+    if (stdoutSize <= SCANNER_STDOUT_LIMIT) {
+      stdout.push(chunk);
+      return;
+    }
+    stdout.length = 0;
+    stop('too much output');
+  });
   const timer = setTimeout(() => stop('timeout'), timeoutMs);
   const onAbort = () => stop('abort');
   signal?.addEventListener('abort', onAbort, { once: true });
@@ -79,6 +96,13 @@ export async function runScanner(
     if (stopped === 'timeout') {
       throw new ScannerError({
         message: `scanner timed out after ${timeoutMs / 1000}s and was killed`,
+        command, exitCode: code, signal: sig, stderr: tail,
+      });
+    }
+    if (stopped === 'too much output') {
+      throw new ScannerError({
+        message: `scanner printed more than the ${formatBytes(SCANNER_STDOUT_LIMIT)} limit on stdout and was killed; ` +
+          'a JSON report is far smaller: check that the command prints only its report',
         command, exitCode: code, signal: sig, stderr: tail,
       });
     }

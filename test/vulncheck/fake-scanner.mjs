@@ -25,11 +25,22 @@ if (cfg.aliveDir) {
   fs.unlinkSync(me);
 }
 
-if (cfg.hang) {
+if (cfg.hang || cfg.flood) {
   // A child that shares our stdout, as scanner helpers do; both must be killed on timeout.
   const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1e6)'], { stdio: ['ignore', 'inherit', 'inherit'] });
   fs.writeFileSync(cfg.pidFile, JSON.stringify({ scanner: process.pid, child: child.pid }));
   setInterval(() => {}, 1e6);
+  // flood: print that many bytes as fast as they are read, then hang with stdout open (a runaway
+  // scanner; the bound only keeps a reimage that does not cap stdout from eating the machine).
+  const chunk = Buffer.alloc(1 << 20, ' ');
+  let left = cfg.flood ?? 0;
+  const more = () => {
+    while (left > 0) {
+      left -= chunk.length;
+      if (!process.stdout.write(chunk)) return void process.stdout.once('drain', more);
+    }
+  };
+  more();
 } else {
   if (cfg.stderr) process.stderr.write(cfg.stderr);
   // reportByImage: {"part of the image reference": report file}, for scans of several images.

@@ -29,6 +29,8 @@ export interface FakeScannerConfig {
   exitCode?: number;
   argvLog?: string;
   hang?: boolean;
+  /** Bytes to print on stdout (then hang, like `hang`). */
+  flood?: number;
   pidFile?: string;
   aliveDir?: string;
   countsLog?: string;
