@@ -1,6 +1,6 @@
 /**
  * Reading an HTTP response body whole, but never more than a cap: a hostile or broken server can
- * send an endless body, and Response.text()/arrayBuffer() would hold all of it.
+ * send an endless body, and reading it to its end would hold all of it.
  */
 import { ReimageError } from './errors.js';
 
@@ -21,12 +21,18 @@ export function formatBytes(n: number): string {
   return `${n} bytes`;
 }
 
+/** What is read here: a response with its headers and its body stream. */
+export interface ReadableResponse {
+  readonly headers: { get(name: string): string | null };
+  readonly body: ReadableStream<Uint8Array> | null;
+}
+
 /**
  * Reads a response body up to `limit` bytes. Over the limit: throws BodyTooLargeError, or with
  * `truncate` returns the first `limit` bytes (enough for an error message). A declared
  * Content-Length over the limit fails before anything is read.
  */
-export async function readCapped(res: Response, limit: number, what: string, opts: { truncate?: boolean } = {}): Promise<Uint8Array> {
+export async function readCapped(res: ReadableResponse, limit: number, what: string, opts: { truncate?: boolean } = {}): Promise<Uint8Array> {
   const declared = Number(res.headers.get('content-length') ?? Number.NaN);
   if (!opts.truncate && declared > limit) {
     await res.body?.cancel().catch(() => {});
@@ -59,6 +65,6 @@ export async function readCapped(res: Response, limit: number, what: string, opt
 }
 
 /** readCapped as text; the truncated form never throws for size. */
-export async function readCappedText(res: Response, limit: number, what: string, opts: { truncate?: boolean } = {}): Promise<string> {
+export async function readCappedText(res: ReadableResponse, limit: number, what: string, opts: { truncate?: boolean } = {}): Promise<string> {
   return new TextDecoder().decode(await readCapped(res, limit, what, opts));
 }
