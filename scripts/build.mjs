@@ -5,7 +5,7 @@
 // Every dependency is bundled, so a run reads no file from node_modules; only google-auth-library
 // (application default credentials, loaded when a Google feature runs without a token file) stays
 // an optional external. The code a run may not need (registry, pipeline, vulnerability and
-// attestation code, `yaml`, `jsonpath-rfc9535`) is parsed but evaluated only on first use.
+// attestation code, `yaml`, `jsonpath-rfc9535`, `re2js`) is parsed but evaluated only on first use.
 // CommonJS also loads faster than ES modules: importing a built-in module into an ES module
 // builds a facade that reads each of its exports, and node:http's include undici, loaded lazily.
 // The version and the git commit are written in at build time.
@@ -29,17 +29,17 @@ function gitCommit() {
 }
 
 /**
- * lazy-deps.ts loads `yaml` and `jsonpath-rfc9535` with a require() made by createRequire, which
- * reads node_modules. Inside the bundle, require() must be esbuild's own, so that the packages are
- * bundled and still evaluated only on first use.
+ * lazy-deps.ts (`yaml`, `jsonpath-rfc9535`) and regexp.ts (`re2js`) load packages with a require()
+ * made by createRequire, which reads node_modules. Inside the bundle, require() must be esbuild's
+ * own, so that the packages are bundled and still evaluated only on first use.
  */
 const bundledRequire = {
   name: 'bundled-require',
   setup(b) {
-    b.onLoad({ filter: /src\/manifests\/lazy-deps\.ts$/ }, (args) => {
+    b.onLoad({ filter: /src\/(manifests\/lazy-deps|regexp)\.ts$/ }, (args) => {
       const source = readFileSync(args.path, 'utf8');
       const contents = source.replace(/^const require = createRequire\(import\.meta\.url\);$/m, '');
-      if (contents === source) throw new Error('lazy-deps.ts no longer defines require with createRequire');
+      if (contents === source) throw new Error(`${args.path} no longer defines require with createRequire`);
       return { contents, loader: 'ts' };
     });
   },
