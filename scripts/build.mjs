@@ -29,14 +29,15 @@ function gitCommit() {
 }
 
 /**
- * lazy-deps.ts (`yaml`, `jsonpath-rfc9535`) and regexp.ts (`re2js`) load packages with a require()
- * made by createRequire, which reads node_modules. Inside the bundle, require() must be esbuild's
- * own, so that the packages are bundled and still evaluated only on first use.
+ * lazy-deps.ts (`yaml`, `jsonpath-rfc9535`), regexp.ts (`re2js`) and google-auth.ts (the external
+ * `google-auth-library`) load packages with a require() made by createRequire, which reads
+ * node_modules. Inside the bundle, require() must be esbuild's own, so that the packages are
+ * bundled and still evaluated only on first use (and the external is left to Node's require).
  */
 const bundledRequire = {
   name: 'bundled-require',
   setup(b) {
-    b.onLoad({ filter: /src\/(manifests\/lazy-deps|regexp)\.ts$/ }, (args) => {
+    b.onLoad({ filter: /src\/(manifests\/lazy-deps|regexp|gcp\/google-auth)\.ts$/ }, (args) => {
       const source = readFileSync(args.path, 'utf8');
       const contents = source.replace(/^const require = createRequire\(import\.meta\.url\);$/m, '');
       if (contents === source) throw new Error(`${args.path} no longer defines require with createRequire`);
@@ -51,7 +52,7 @@ const bundledRequire = {
  * 'node:m'` becomes a property read at each use, so a module of getters that require() the real
  * one on first read makes the import lazy, with no change to the source.
  */
-const LAZY_BUILTINS = ['child_process', 'crypto', 'fs/promises', 'http', 'https', 'stream', 'stream/promises', 'timers/promises', 'zlib'];
+const LAZY_BUILTINS = ['child_process', 'crypto', 'fs/promises', 'http', 'https', 'stream', 'stream/promises', 'timers/promises', 'tty', 'zlib'];
 const lazyBuiltins = {
   name: 'lazy-builtins',
   setup(b) {
