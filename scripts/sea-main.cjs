@@ -10,6 +10,5 @@ const vm = require('node:vm');
 const script = new vm.Script(wrap(getAsset('reimage.cjs', 'utf8')), {
   filename: 'reimage.cjs',
   cachedData: new Uint8Array(getAsset('reimage.cache')),
-  importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
 });
 script.runInThisContext()(module.exports, require, module, __filename, __dirname);
