@@ -8,6 +8,6 @@ const vm = require('node:vm');
 
 const [bundle, cacheFile, ...args] = process.argv.slice(2);
 process.argv = [process.argv[0], bundle, ...args];
-const script = new vm.Script(wrap(readFileSync(bundle, 'utf8')), { filename: 'reimage.cjs' });
+const script = new vm.Script(wrap(readFileSync(bundle, 'latin1')), { filename: 'reimage.cjs' });
 process.on('exit', () => writeFileSync(cacheFile, script.createCachedData()));
 script.runInThisContext()(module.exports, require, module, bundle, __dirname);
