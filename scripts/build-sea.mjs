@@ -1,13 +1,13 @@
 // `npm run build:sea` (after `npm run build`): dist/reimage-linux-x64, a Node.js single executable
 // application made from the pinned official Node.js 24 binary, with postject. Its main script is
 // scripts/sea-main.cjs, which runs the CLI bundle (dist/reimage.cjs, by scripts/build.mjs) with a
-// V8 code cache made here by a training run of that same binary (a cache is only valid for the V8
-// that made it): a `-list-images` of a small Helm-style stream.
+// V8 code cache made here by training runs of that same binary (a cache is only valid for the V8
+// that made it): a `-list-images` of a small Helm-style stream and a warm run of its images.
 //
 // A V8 start-up snapshot (sea-config `useSnapshot`) was measured and left out: -list-images took
 // 44.0 ms CPU with it against 42.6 without, a warm run 91.8 against 88.4 (Node.js 24, shared machine).
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { pinnedNode } from './pinned-node.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -73,8 +73,9 @@ data:
 const node = pinnedNode(24);
 mkdirSync(seaDir, { recursive: true });
 writeFileSync(`${seaDir}training.yaml`, TRAINING_STREAM);
-execFileSync(node, [`${root}scripts/sea-train.cjs`, `${root}dist/reimage.cjs`, `${seaDir}reimage.cache`, '-list-images'], {
-  cwd: root, input: readFileSync(`${seaDir}training.yaml`), stdio: ['pipe', 'ignore', 'inherit'],
+// Quiet unless it fails (execFileSync's error then carries its stderr).
+execFileSync(node, [`${root}scripts/sea-train.cjs`, `${root}dist/reimage.cjs`, `${seaDir}reimage.cache`, `${seaDir}training.yaml`], {
+  cwd: root, stdio: ['ignore', 'ignore', 'pipe'],
 });
 writeFileSync(`${seaDir}sea-config.json`, JSON.stringify({
   main: `${root}scripts/sea-main.cjs`,
