@@ -5,7 +5,7 @@
 // Every dependency is bundled, so a run reads no file from node_modules; only google-auth-library
 // (application default credentials, loaded when a Google feature runs without a token file) stays
 // an optional external. The code a run may not need (registry, pipeline, vulnerability and
-// attestation code, `yaml`, `jsonpath-rfc9535`) is parsed but evaluated only on first use.
+// attestation code, `yaml`, `jsonpath-rfc9535`, `re2js`) is parsed but evaluated only on first use.
 // CommonJS also loads faster than ES modules: importing a built-in module into an ES module
 // builds a facade that reads each of its exports, and node:http's include undici, loaded lazily.
 // The version and the git commit are written in at build time.
@@ -29,17 +29,18 @@ function gitCommit() {
 }
 
 /**
- * lazy-deps.ts loads `yaml` and `jsonpath-rfc9535` with a require() made by createRequire, which
- * reads node_modules. Inside the bundle, require() must be esbuild's own, so that the packages are
- * bundled and still evaluated only on first use.
+ * lazy-deps.ts (`yaml`, `jsonpath-rfc9535`), regexp.ts (`re2js`) and google-auth.ts (the external
+ * `google-auth-library`) load packages with a require() made by createRequire, which reads
+ * node_modules. Inside the bundle, require() must be esbuild's own, so that the packages are
+ * bundled and still evaluated only on first use (and the external is left to Node's require).
  */
 const bundledRequire = {
   name: 'bundled-require',
   setup(b) {
-    b.onLoad({ filter: /src\/manifests\/lazy-deps\.ts$/ }, (args) => {
+    b.onLoad({ filter: /src\/(manifests\/lazy-deps|regexp|gcp\/google-auth)\.ts$/ }, (args) => {
       const source = readFileSync(args.path, 'utf8');
       const contents = source.replace(/^const require = createRequire\(import\.meta\.url\);$/m, '');
-      if (contents === source) throw new Error('lazy-deps.ts no longer defines require with createRequire');
+      if (contents === source) throw new Error(`${args.path} no longer defines require with createRequire`);
       return { contents, loader: 'ts' };
     });
   },
@@ -51,7 +52,7 @@ const bundledRequire = {
  * 'node:m'` becomes a property read at each use, so a module of getters that require() the real
  * one on first read makes the import lazy, with no change to the source.
  */
-const LAZY_BUILTINS = ['child_process', 'crypto', 'fs/promises', 'http', 'https', 'stream', 'stream/promises', 'timers/promises', 'zlib'];
+const LAZY_BUILTINS = ['child_process', 'crypto', 'fs/promises', 'http', 'https', 'stream', 'stream/promises', 'timers/promises', 'tty', 'zlib'];
 const lazyBuiltins = {
   name: 'lazy-builtins',
   setup(b) {
@@ -107,6 +108,17 @@ function thirdPartyLicenses() {
     if (!file) throw new Error(`${name} has no licence file to ship with the bundle`);
     return `${name}@${version} (${license})\n\n${readFileSync(`${dir}${file}`, 'utf8').trim()}\n`;
   }).join(`\n${'-'.repeat(72)}\n\n`);
+}
+
+// The launchers read the bundle as Latin-1, a plain copy, where UTF-8 decoding took ~1.5 ms of a
+// small run; that is only right while it is all ASCII. esbuild escapes other characters except in
+// regexp literals: write those with \u escapes.
+const script = result.outputFiles.find((f) => f.path.endsWith('.cjs'));
+const nonAscii = script.contents.findIndex((byte) => byte > 0x7f);
+if (nonAscii >= 0) {
+  const text = script.text;
+  const at = Buffer.from(script.contents.subarray(0, nonAscii)).toString('utf8').length;
+  throw new Error(`dist/reimage.cjs must be ASCII; found ${JSON.stringify(text.slice(Math.max(0, at - 60), at + 20))}`);
 }
 
 // Each file is written beside its final name and renamed over it, so that a build never leaves a

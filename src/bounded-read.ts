@@ -1,7 +1,7 @@
 /**
  * Reading an HTTP response body, or a file the user names, whole, but never more than a cap: a
- * hostile or broken server can send an endless body, and Response.text()/arrayBuffer() would hold
- * all of it; a named file may be a pipe or a device, whose size nobody knows in advance.
+ * hostile or broken server can send an endless body, and reading it to its end would hold all of
+ * it; a named file may be a pipe or a device, whose size nobody knows in advance.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { ReimageError } from './errors.js';
@@ -23,12 +23,18 @@ export function formatBytes(n: number): string {
   return `${n} bytes`;
 }
 
+/** What is read here: a response with its headers and its body stream. */
+export interface ReadableResponse {
+  readonly headers: { get(name: string): string | null };
+  readonly body: ReadableStream<Uint8Array> | null;
+}
+
 /**
  * Reads a response body up to `limit` bytes. Over the limit: throws BodyTooLargeError, or with
  * `truncate` returns the first `limit` bytes (enough for an error message). A declared
  * Content-Length over the limit fails before anything is read.
  */
-export async function readCapped(res: Response, limit: number, what: string, opts: { truncate?: boolean } = {}): Promise<Uint8Array> {
+export async function readCapped(res: ReadableResponse, limit: number, what: string, opts: { truncate?: boolean } = {}): Promise<Uint8Array> {
   const declared = Number(res.headers.get('content-length') ?? Number.NaN);
   if (!opts.truncate && declared > limit) {
     await res.body?.cancel().catch(() => {});
@@ -61,7 +67,7 @@ export async function readCapped(res: Response, limit: number, what: string, opt
 }
 
 /** readCapped as text; the truncated form never throws for size. */
-export async function readCappedText(res: Response, limit: number, what: string, opts: { truncate?: boolean } = {}): Promise<string> {
+export async function readCappedText(res: ReadableResponse, limit: number, what: string, opts: { truncate?: boolean } = {}): Promise<string> {
   return new TextDecoder().decode(await readCapped(res, limit, what, opts));
 }
 

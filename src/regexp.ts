@@ -5,8 +5,22 @@
  * takes seconds), and the syntax is Go's, with Go's errors. Matching is unanchored, as with Go's
  * MatchString.
  */
-import { RE2JS, RE2JSException } from 're2js';
+import { createRequire } from 'node:module';
+import type { RE2JS } from 're2js';
 import { UsageError } from './errors.js';
+
+const require = createRequire(import.meta.url);
+let re2jsModule: typeof import('re2js') | undefined;
+
+/**
+ * re2js, loaded on first use: it takes longer to load and to compile its first patterns than the
+ * rest of a `-list-images` run, whose built-in rules are plain strings (see literalRegexp).
+ * Everything that uses re2js gets it here, so that there is one copy (its exception class is
+ * tested with instanceof).
+ */
+export function re2js(): typeof import('re2js') {
+  return (re2jsModule ??= require('re2js') as typeof import('re2js'));
+}
 
 export class InvalidRegexpError extends UsageError {}
 
@@ -40,6 +54,9 @@ function hint(pattern: string): string {
  * that the error says which one is bad.
  */
 export function goRegExp(pattern: string, what: string): GoCapturingRegexp {
+  const literal = literalRegexp(pattern);
+  if (literal) return literal;
+  const { RE2JS, RE2JSException } = re2js();
   let re: RE2JS;
   try {
     re = RE2JS.compile(pattern);
@@ -63,5 +80,49 @@ export function goRegExp(pattern: string, what: string): GoCapturingRegexp {
 
 /** A pattern matching `text` literally (Go's regexp.QuoteMeta). */
 export function quoteMeta(text: string): string {
-  return RE2JS.quote(text);
+  return re2js().RE2JS.quote(text);
+}
+
+/** A character that stands for itself in RE2 syntax outside a class. */
+const PLAIN_CHARACTER = /[A-Za-z0-9_/:@=,;'"!%&~<>`#-]/;
+/** A punctuation character that an escape makes literal. */
+const ESCAPED_PUNCTUATION = /[.+*?()|[\]{}^$\\/-]/;
+
+/**
+ * A pattern that is a plain string, perhaps anchored with ^ and $ (`^Deployment$`,
+ * `^monitoring\.coreos\.com/v1$`, `nginx`), as a string comparison: the same answers as RE2 (in
+ * Go, $ without (?m) is the end of the text), without re2js. Undefined for any other pattern.
+ */
+function literalRegexp(pattern: string): GoCapturingRegexp | undefined {
+  let body = pattern;
+  const start = body.startsWith('^');
+  if (start) body = body.slice(1);
+  // A final `\$` is an escaped dollar; a final `$` after an even run of backslashes is the anchor.
+  const trailing = /(\\*)\$$/.exec(body);
+  const end = trailing !== null && trailing[1]!.length % 2 === 0;
+  if (end) body = body.slice(0, -1);
+  let text = '';
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i]!;
+    if (c === '\\') {
+      const next = body[++i];
+      if (next === undefined || !ESCAPED_PUNCTUATION.test(next)) return undefined;
+      text += next;
+    } else if (PLAIN_CHARACTER.test(c)) {
+      text += c;
+    } else {
+      return undefined;
+    }
+  }
+  const at = (s: string): number =>
+    start && end ? (s === text ? 0 : -1) : start ? (s.startsWith(text) ? 0 : -1) : end ? (s.endsWith(text) ? s.length - text.length : -1) : s.indexOf(text);
+  return {
+    source: pattern,
+    groupCount: 0,
+    test: (s) => at(s) >= 0,
+    capture(s, group) {
+      const offset = group === 0 ? at(s) : -1;
+      return offset < 0 ? undefined : { offset, length: text.length };
+    },
+  };
 }

@@ -63,10 +63,10 @@ export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Parses a Go duration ("5m0s", "90s", "1h30m", "1.5h", "300ms") into milliseconds. */
 export function parseGoDuration(text: string): number {
-  const m = /^([-+]?)((?:[0-9]*\.?[0-9]+(?:ns|us|µs|μs|ms|s|m|h))+|0)$/.exec(text);
+  const m = /^([-+]?)((?:[0-9]*\.?[0-9]+(?:ns|us|\u00b5s|\u03bcs|ms|s|m|h))+|0)$/.exec(text);
   if (!m) throw new Error(`invalid duration ${JSON.stringify(text)} (use Go syntax such as 90s, 5m0s or 1h30m)`);
   let total = 0;
-  for (const part of (m[2] ?? '').matchAll(/([0-9]*\.?[0-9]+)(ns|us|µs|μs|ms|s|m|h)/g)) {
+  for (const part of (m[2] ?? '').matchAll(/([0-9]*\.?[0-9]+)(ns|us|\u00b5s|\u03bcs|ms|s|m|h)/g)) {
     total += Number(part[1]) * (DURATION_UNITS[part[2] ?? ''] ?? 0);
   }
   if (total > GO_MAX_DURATION_MS) throw new Error(`invalid duration ${JSON.stringify(text)} (longer than Go's longest, about 2562047h)`);

@@ -3,6 +3,7 @@
  * write the mappings, attest, and print the rewritten stream. main() loads this module only when
  * it runs, so `-list-images` does not pay for loading the registry, vulncheck and attest code.
  */
+import { isatty } from 'node:tty';
 import { ReimageError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ImageOccurrence, ManifestStream } from '../manifests/index.js';
@@ -116,7 +117,8 @@ export async function runGate({ job, vulncheck, attest, signatures, ignore, shar
   };
 
   // Check, pin, rename and copy every distinct image.
-  const progress = progressReporter(process.stderr);
+  // process.stderr is made only for a terminal: creating the stream costs a small run ~1 ms.
+  const progress = progressReporter(isatty(2) ? process.stderr : undefined);
   const pipeline = new Pipeline(registry, {
     ...(job.rename && { rename: job.rename }),
     ...(staticMappings && { staticMappings }),

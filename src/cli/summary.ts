@@ -20,11 +20,11 @@ export function formatSummary(s: PipelineSummary, elapsedMs: number, dryRun: boo
 }
 
 /** Progress on one rewritten line; only when stderr is a terminal, so logs and pipes stay clean. */
-export function progressReporter(stream: NodeJS.WriteStream): {
+export function progressReporter(stream: NodeJS.WriteStream | undefined): {
   update: (phase: string, done: number, total: number) => void;
   clear: () => void;
 } {
-  if (!stream.isTTY) return { update: () => {}, clear: () => {} };
+  if (!stream?.isTTY) return { update: () => {}, clear: () => {} };
   let shown = false;
   return {
     update: (phase, done, total) => {

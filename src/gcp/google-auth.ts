@@ -11,15 +11,18 @@ import { isSingleExecutable } from '../single-executable.js';
 
 type GoogleAuthModule = typeof import('google-auth-library');
 
+/** require(), not import(): bin/reimage runs the bundle as a vm.Script, where import() needs an experimental flag. */
+const require = createRequire(import.meta.url);
+
 export async function loadGoogleAuth(): Promise<GoogleAuthModule> {
   try {
     if (isSingleExecutable) {
       // The executable's own require() only knows Node's built-in modules.
       return createRequire(join(dirname(process.execPath), 'reimage.cjs'))('google-auth-library') as GoogleAuthModule;
     }
-    return await import('google-auth-library');
+    return require('google-auth-library') as GoogleAuthModule;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND' && (err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
+    if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw err;
     const install = isSingleExecutable
       ? `npm install --prefix ${dirname(dirname(process.execPath))} google-auth-library@10`
       : `npm install google-auth-library@10 where reimage is installed (it is an optional dependency)`;

@@ -8,6 +8,8 @@ import { readCappedText } from '../bounded-read.js';
 import { ReimageError, errorMessage } from '../errors.js';
 import { redact } from '../redact.js';
 import { type RetryPolicy, isRetryableStatus, retryDelayMs } from '../retry.js';
+import { httpRequest, type HttpResponse } from '../registry/http-request.js';
+import type { RequestTimeouts } from '../registry/timeouts.js';
 import type { AccessTokenSource } from './access-token.js';
 
 /** Four tries over about 3.5 s; a Retry-After from the server wins, up to 10 s. */
@@ -16,6 +18,8 @@ const DEFAULT_GCP_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 500, maxDelay
 export const GCP_REQUEST_TIMEOUT_MS = 60_000;
 /** Responses are small JSON documents (an attestor, a page of occurrences). */
 export const GCP_RESPONSE_LIMIT = 16 << 20;
+/** Within the whole try's limit the connection must be up in 10 s, as with the registries. */
+const GCP_TIMEOUTS: RequestTimeouts = { connectMs: 10_000, responseMs: GCP_REQUEST_TIMEOUT_MS, idleMs: GCP_REQUEST_TIMEOUT_MS };
 const ERROR_BODY_LIMIT = 64 << 10;
 
 export class GcpApiError extends ReimageError {
@@ -59,13 +63,14 @@ export async function gcpJson<T>(tokens: AccessTokenSource, url: string, req: Gc
       accept: 'application/json',
     };
     if (req.body !== undefined) headers['content-type'] = 'application/json';
-    let res: Response;
+    let res: HttpResponse;
     let text: string;
     const timeout = AbortSignal.timeout(GCP_REQUEST_TIMEOUT_MS);
     try {
-      res = await fetch(url, {
+      res = await httpRequest(url, {
         method,
         headers,
+        timeouts: GCP_TIMEOUTS,
         ...(req.body !== undefined && { body: JSON.stringify(req.body) }),
         signal: req.signal ? AbortSignal.any([req.signal, timeout]) : timeout,
       });

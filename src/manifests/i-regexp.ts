@@ -9,7 +9,8 @@
  * outside the grammar makes the function false, as the RFC says. RE2 caps a repeat count at 1000,
  * so a larger one is also false.
  */
-import { RE2JS, RE2JSException } from 're2js';
+import type { RE2JS } from 're2js';
+import { re2js } from '../regexp.js';
 
 /** Nesting of groups beyond this is refused (RE2 refuses 1000; the parser below recurses). */
 const MAX_DEPTH = 500;
@@ -211,9 +212,10 @@ function compile(pattern: string, anchored: boolean): RE2JS | null {
   let re: RE2JS | null;
   try {
     const body = translate(pattern);
+    const { RE2JS } = re2js();
     re = RE2JS.compile(anchored ? `^(?:${body})$` : body);
   } catch (err) {
-    if (!(err instanceof NotIRegexp || err instanceof RE2JSException)) throw err;
+    if (!(err instanceof NotIRegexp || err instanceof re2js().RE2JSException)) throw err;
     re = null;
   }
   if (compiled.size >= CACHE_SIZE) compiled.clear();

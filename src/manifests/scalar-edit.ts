@@ -13,12 +13,35 @@ export function renderScalar(original: string, location: ScalarLocation, value: 
   if (location.tokenType === 'block-scalar') {
     throw new ReimageError(`cannot rewrite a block scalar (${JSON.stringify(original.slice(0, 20))}…) in place`);
   }
+  const simple = simpleRendering(location, value);
+  if (simple !== undefined) return simple;
   const cst = yaml().CST;
   const token: CST.FlowScalar = { type: location.tokenType, offset: 0, indent: location.indent, source: original };
   // A plain value that would read back as a number, boolean or null (in YAML 1.1 or 1.2) is quoted.
   const type = location.tokenType === 'scalar' && plainWouldChangeType(value) ? 'QUOTE_DOUBLE' : undefined;
   cst.setScalarValue(token, value, { inFlow: location.inFlow, ...(type && { type }) });
   return cst.stringify(token);
+}
+
+/** A value written the same in every scalar style: letters and digits at both ends, no indicator, space or escape. */
+const SIMPLE_VALUE = /^[A-Za-z0-9](?:[A-Za-z0-9._/:@-]*[A-Za-z0-9])?$/;
+
+/**
+ * What yaml's scalar writer makes of a simple value (most image references) in the scalar's own
+ * style, without loading yaml for it: the value itself, in its quotes if it had them.
+ */
+function simpleRendering(location: ScalarLocation, value: string): string | undefined {
+  if (!SIMPLE_VALUE.test(value)) return undefined;
+  switch (location.tokenType) {
+    case 'scalar':
+      return plainWouldChangeType(value) ? undefined : value;
+    case 'single-quoted-scalar':
+      return `'${value}'`;
+    case 'double-quoted-scalar':
+      return `"${value}"`;
+    default:
+      return undefined;
+  }
 }
 
 /** One replacement inside a scalar's value. */

@@ -9,7 +9,7 @@ import { digestAlgorithm, digestOf, hasher } from './digest.js';
 import { describe, type Repository } from './repository.js';
 import { discardBody } from './discard.js';
 import { registryError, type RegistrySession } from './session.js';
-import { isTransient } from './transport.js';
+import { isTransient, type HttpResponse } from './transport.js';
 
 type Body = Uint8Array | ReadableStream<Uint8Array>;
 
@@ -56,12 +56,12 @@ export async function finishUpload(session: RegistrySession, repo: Repository, l
   session.transport.stats.bytesMoved += size;
 }
 
-/** Opens a blob for reading; the caller consumes or cancels the stream. */
-async function openBlob(session: RegistrySession, repo: Repository, digest: string, scopes: readonly string[]): Promise<ReadableStream<Uint8Array>> {
+/** Opens a blob for reading; the caller consumes or cancels the body stream. */
+async function openBlob(session: RegistrySession, repo: Repository, digest: string, scopes: readonly string[]): Promise<HttpResponse & { body: ReadableStream<Uint8Array> }> {
   const ctx = { registry: repo.registry, repository: repo.path, operation: `get blob ${digest} from` };
   const res = await session.request(repo.registry, scopes, { method: 'GET', target: `/v2/${repo.path}/blobs/${digest}` }, ctx);
   if (!res.ok || !res.body) throw await registryError(res, ctx);
-  return res.body;
+  return res as HttpResponse & { body: ReadableStream<Uint8Array> };
 }
 
 /** Uploads `bytes` as the blob `digest` unless the repository has it already. */
@@ -73,7 +73,7 @@ export async function uploadBlobBytes(session: RegistrySession, repo: Repository
 
 /** Reads a small blob whole (at most `limit` bytes) and checks its digest. */
 export async function readBlob(session: RegistrySession, repo: Repository, digest: string, scopes: readonly string[], limit: number): Promise<Uint8Array> {
-  const bytes = await readCapped(new Response(await openBlob(session, repo, digest, scopes)), limit, `blob ${describe(repo)}@${digest}`);
+  const bytes = await readCapped(await openBlob(session, repo, digest, scopes), limit, `blob ${describe(repo)}@${digest}`);
   const actual = digestOf(bytes, digestAlgorithm(digest));
   if (actual !== digest) throw new DigestMismatchError(`blob ${describe(repo)}@${digest}`, digest, actual);
   return bytes;
@@ -91,7 +91,7 @@ export async function streamBlob(session: RegistrySession, src: Repository, dst:
   const { attempts } = session.transport.retry;
   for (let attempt = 1; ; attempt++) {
     const target = attempt === 1 ? location : await startUpload(session, dst, scopes.dst);
-    const source = verifiedSource(await openBlob(session, src, blob.digest, scopes.src), blob, `blob ${describe(src)}@${blob.digest}`);
+    const source = verifiedSource((await openBlob(session, src, blob.digest, scopes.src)).body, blob, `blob ${describe(src)}@${blob.digest}`);
     try {
       await finishUpload(session, dst, target!, blob.digest, blob.size, source.stream, scopes.dst);
       return;

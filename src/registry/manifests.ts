@@ -9,6 +9,7 @@ import { MANIFEST_ACCEPT } from './media-types.js';
 import { describe, type Repository } from './repository.js';
 import { discardBody } from './discard.js';
 import { registryError, type RegistrySession } from './session.js';
+import type { HttpResponse } from './http-request.js';
 
 export interface ResolvedManifest {
   readonly digest: string;
@@ -104,6 +105,6 @@ function manifestPath(repo: Repository, reference: string): string {
   return `/v2/${repo.path}/manifests/${reference}`;
 }
 
-function contentType(res: Response): string {
+function contentType(res: HttpResponse): string {
   return res.headers.get('content-type')?.split(';')[0]?.trim() ?? '';
 }

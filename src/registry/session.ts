@@ -16,7 +16,7 @@ import { AuthorizationRenewedError, RegistryAuthError, RegistryError, type Regis
 import { basicAuthorization, ERROR_BODY_LIMIT, TokenCache } from './tokens.js';
 import { readCappedText } from '../bounded-read.js';
 import { redact } from '../redact.js';
-import type { ReadLimit, RequestBody, RequestContext, Transport } from './transport.js';
+import type { HttpResponse, ReadLimit, RequestBody, RequestContext, Transport } from './transport.js';
 
 export interface ApiRequest {
   readonly method: string;
@@ -64,7 +64,7 @@ export class RegistrySession {
    * Sends an API request with the access `scopes` need ("repository:<path>:pull,push").
    * Returns every response except auth failures, which become typed errors.
    */
-  async request(registry: string, scopes: readonly string[], req: ApiRequest, ctx: RequestContext): Promise<Response> {
+  async request(registry: string, scopes: readonly string[], req: ApiRequest, ctx: RequestContext): Promise<HttpResponse> {
     const { host } = this.endpoint(registry);
     const known = this.challenges.get(host);
     if (known) return this.authorizedRequest(registry, scopes, req, await inOwnContext(known, ctx), true, ctx);
@@ -84,7 +84,7 @@ export class RegistrySession {
     return this.authorizedRequest(registry, scopes, req, await learned, false, ctx);
   }
 
-  private async authorizedRequest(registry: string, scopes: readonly string[], req: ApiRequest, challenge: Challenge | undefined, mayRenew: boolean, ctx: RequestContext): Promise<Response> {
+  private async authorizedRequest(registry: string, scopes: readonly string[], req: ApiRequest, challenge: Challenge | undefined, mayRenew: boolean, ctx: RequestContext): Promise<HttpResponse> {
     const endpoint = this.endpoint(registry);
     const first = await this.authorization(endpoint, challenge, scopes, false);
     const res = await this.send(endpoint, req, first, ctx);
@@ -103,7 +103,7 @@ export class RegistrySession {
     return this.checkAuthorized(await this.send(endpoint, req, second, ctx), endpoint, second, ctx);
   }
 
-  private send(endpoint: Endpoint, req: ApiRequest, authorization: string | undefined, ctx: RequestContext): Promise<Response> {
+  private send(endpoint: Endpoint, req: ApiRequest, authorization: string | undefined, ctx: RequestContext): Promise<HttpResponse> {
     const url = new URL(req.target, endpoint.baseUrl);
     // Authorization goes to the registry only, never to an upload URL on another origin.
     const sameOrigin = url.origin === endpoint.baseUrl;
@@ -117,7 +117,7 @@ export class RegistrySession {
     }, ctx);
   }
 
-  private async checkAuthorized(res: Response, endpoint: Endpoint, sent: string | undefined, ctx: RequestContext): Promise<Response> {
+  private async checkAuthorized(res: HttpResponse, endpoint: Endpoint, sent: string | undefined, ctx: RequestContext): Promise<HttpResponse> {
     if (res.status !== 401) return res;
     const credential = await this.credential(endpoint);
     if (sent?.startsWith('Basic ') && credential) {
@@ -146,7 +146,7 @@ export class RegistrySession {
    * (Go's and nginx's servers answer plain HTTP on a TLS port so), and then HTTPS it is, with full
    * verification.
    */
-  private async firstRequest(registry: string, req: ApiRequest, ctx: RequestContext): Promise<Response> {
+  private async firstRequest(registry: string, req: ApiRequest, ctx: RequestContext): Promise<HttpResponse> {
     const endpoint = this.endpoint(registry);
     const res = await this.send(endpoint, req, undefined, ctx);
     if (res.status !== 400 || !endpoint.baseUrl.startsWith('http:') || res.headers.get('content-type')?.includes('json')) return res;
@@ -192,12 +192,12 @@ async function inOwnContext(learning: Promise<Challenge | undefined>, ctx: Reque
 }
 
 /** The challenge a 401 answer carries; undefined for any other answer. */
-function challengeIn(res: Response): Challenge | undefined {
+function challengeIn(res: HttpResponse): Challenge | undefined {
   return res.status === 401 ? parseChallenge(res.headers.get('www-authenticate')) : undefined;
 }
 
 /** Builds the error for a failed response, with the registry's `errors[]` when it sent them. */
-export async function registryError(res: Response, ctx: RequestContext): Promise<RegistryError> {
+export async function registryError(res: HttpResponse, ctx: RequestContext): Promise<RegistryError> {
   let errors: RegistryErrorDetail[] = [];
   let reason: string | undefined;
   const text = await readCappedText(res, ERROR_BODY_LIMIT, 'error body', { truncate: true }).catch(() => '');

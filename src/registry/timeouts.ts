@@ -14,7 +14,7 @@ export interface RequestTimeouts {
 }
 
 /**
- * Connect is undici's own default; 20 s for the rest keeps five tries at a registry that never
+ * Connect: 10 s (as undici's fetch had it); 20 s for the rest keeps five tries at a registry that never
  * answers under two minutes, and is far beyond what a healthy registry takes to start answering.
  */
 export const DEFAULT_TIMEOUTS: RequestTimeouts = { connectMs: 10_000, responseMs: 20_000, idleMs: 20_000 };
@@ -24,7 +24,7 @@ export const UPLOAD_COMMIT_FACTOR = 3;
 
 export type TimeoutKind = 'connect' | 'response' | 'idle';
 
-/** A request's time limit ran out; thrown into fetch or the socket, then reported by the transport. */
+/** A request's time limit ran out; thrown into the socket, then reported by the transport. */
 export class RequestTimeoutError extends Error {
   readonly code = 'REIMAGE_TIMEOUT';
   constructor(

@@ -10,7 +10,7 @@ import type { Challenge } from './challenge.js';
 import type { Credential } from './credentials.js';
 import { hostname, isLoopback, type Endpoint } from './endpoints.js';
 import { RegistryAuthError, RegistryError } from './errors.js';
-import type { RequestContext, Transport } from './transport.js';
+import type { HttpResponse, RequestContext, Transport } from './transport.js';
 import { readCappedText } from '../bounded-read.js';
 import { redact, registerSecret } from '../redact.js';
 
@@ -68,7 +68,7 @@ export class TokenCache {
     }
     const service = challenge.params.service;
     const ctx = { registry: endpoint.registry, operation: `get a token (${scopes.join(' ')}) from ${url.origin} for` };
-    let res: Response;
+    let res: HttpResponse;
     if (usable?.kind === 'identity-token') {
       res = await this.postGrant(url, { grant_type: 'refresh_token', refresh_token: usable.token }, service, scopes, ctx);
     } else {
@@ -105,7 +105,7 @@ export class TokenCache {
   }
 
   /** An OAuth2 token request (RFC 6749 form POST) with the given grant. */
-  private postGrant(realm: URL, grant: Record<string, string>, service: string | undefined, scopes: readonly string[], ctx: RequestContext): Promise<Response> {
+  private postGrant(realm: URL, grant: Record<string, string>, service: string | undefined, scopes: readonly string[], ctx: RequestContext): Promise<HttpResponse> {
     const form = new URLSearchParams({ ...grant, client_id: CLIENT_ID });
     if (service) form.set('service', service);
     if (scopes.length) form.set('scope', scopes.join(' '));

@@ -1,18 +1,21 @@
 /**
- * HTTP transport for registry requests: Node's fetch with a per-host concurrency limit, time
- * limits (see timeouts.ts), retries with exponential backoff and jitter (network errors and
- * timeouts, 429, 5xx; Retry-After honoured), and request counters. Only requests whose body can
- * be sent again are retried here; streamed uploads are retried a level up, by starting the blob
- * copy over. A host that has run out of tries on timeouts is not asked again in the same run, so
- * a registry that never answers fails every image within one request's time.
+ * HTTP transport for registry requests (over node:http(s), see http-request.ts) with a per-host
+ * concurrency limit, time limits (see timeouts.ts), retries with exponential backoff and jitter
+ * (network errors and timeouts, 429, 5xx; Retry-After honoured), and request counters. Only
+ * requests whose body can be sent again are retried here; streamed uploads are retried a level
+ * up, by starting the blob copy over. A host that has run out of tries on timeouts is not asked
+ * again in the same run, so a registry that never answers fails every image within one request's
+ * time.
  */
 import { BodyTooLargeError, readCapped } from '../bounded-read.js';
 import type { Logger } from '../log.js';
 import { type RetryPolicy, isRetryableStatus, retryDelayMs } from '../retry.js';
 import { RegistryError } from './errors.js';
+import { HttpResponse, httpRequest, type RequestBody } from './http-request.js';
 import { Limiter } from './limiter.js';
-import { NULL_BODY_STATUS, headRequest, streamRequest } from './stream-request.js';
-import { DEFAULT_TIMEOUTS, RequestTimeoutError, idleGuard, type RequestTimeouts } from './timeouts.js';
+import { RequestTimeoutError, idleGuard, type RequestTimeouts } from './timeouts.js';
+
+export type { HttpResponse, RequestBody };
 
 export const DEFAULT_RETRY: RetryPolicy = { attempts: 5, baseDelayMs: 250, maxDelayMs: 30_000 };
 
@@ -29,8 +32,6 @@ export interface RequestContext {
   readonly repository?: string;
   readonly operation: string;
 }
-
-export type RequestBody = string | Uint8Array | URLSearchParams | ReadableStream<Uint8Array>;
 
 /** Read a successful response's body whole, at most `bytes` of it, inside the retry loop. */
 export interface ReadLimit {
@@ -67,20 +68,19 @@ export class Transport {
   ) {}
 
   /** Sends a request, retrying when it may; returns any response the caller has to judge. */
-  async send(req: TransportRequest, ctx: RequestContext): Promise<Response> {
-    // fetch answers other schemes with "not implemented... yet..." (and their origin is "null").
+  async send(req: TransportRequest, ctx: RequestContext): Promise<HttpResponse> {
     if (!/^https?:\/\//i.test(req.url)) {
       throw new RegistryError({ ...ctx, reason: `will not request ${JSON.stringify(req.url.slice(0, 200))}: not an http or https URL` });
     }
     const replayable = !(req.body instanceof ReadableStream);
     for (let attempt = 1; ; attempt++) {
       const last = !replayable || attempt >= this.retry.attempts;
-      let res: Response;
+      let res: HttpResponse;
       try {
         res = await this.limiter(req.host).run(async () => {
           this.checkResponsive(req, ctx);
-          const answer = this.guardBody(await this.fetchOnce(req), req, ctx);
-          return req.read && answer.ok ? buffered(answer, await readCapped(answer, req.read.bytes, req.read.what)) : answer;
+          const answer = this.guardBody(await this.sendOnce(req), req, ctx);
+          return req.read && answer.ok ? answer.withBody(await readCapped(answer, req.read.bytes, req.read.what)) : answer;
         });
       } catch (err) {
         if (err instanceof BodyTooLargeError) throw err;
@@ -95,27 +95,16 @@ export class Transport {
     }
   }
 
-  private fetchOnce(req: TransportRequest): Promise<Response> {
+  private sendOnce(req: TransportRequest): Promise<HttpResponse> {
     this.stats.requests[req.method] = (this.stats.requests[req.method] ?? 0) + 1;
-    if (req.body instanceof ReadableStream) return streamRequest(req.url, req.method, req.headers ?? {}, req.body, this.timeouts);
-    if (req.method === 'HEAD') return headRequest(req.url, req.headers ?? {}, this.timeouts);
-    // undici sets up connections within its own 10 s; this clock runs from the start to the headers.
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new RequestTimeoutError('response', this.timeouts.responseMs)), this.timeouts.responseMs);
-    return fetch(req.url, {
-      method: req.method,
-      headers: req.headers ?? {},
-      redirect: 'follow',
-      signal: controller.signal,
-      ...(req.body !== undefined && { body: req.body }),
-    }).finally(() => clearTimeout(timer));
+    return httpRequest(req.url, { method: req.method, headers: req.headers ?? {}, timeouts: this.timeouts, ...(req.body !== undefined && { body: req.body }) });
   }
 
   /** The body, with an idle timeout and errors that say which request's response broke. */
-  private guardBody(res: Response, req: TransportRequest, ctx: RequestContext): Response {
+  private guardBody(res: HttpResponse, req: TransportRequest, ctx: RequestContext): HttpResponse {
     if (!res.body) return res;
     const wrap = (err: unknown) => err instanceof RegistryError ? err : networkError(ctx, req, networkReason(err), err, 'while reading the response');
-    return new Response(idleGuard(res.body, this.timeouts.idleMs, wrap), { status: res.status, statusText: res.statusText, headers: res.headers });
+    return new HttpResponse(res.status, res.headers, idleGuard(res.body, this.timeouts.idleMs, wrap));
   }
 
   /** After the last try: a host that keeps timing out is marked, so later requests fail at once. */
@@ -155,23 +144,16 @@ export function isTransient(err: RegistryError): boolean {
   return !(err.cause instanceof HostGivenUp) && !TLS_ERROR.test(err.reason ?? '');
 }
 
-function buffered(res: Response, bytes: Uint8Array): Response {
-  return new Response(NULL_BODY_STATUS.has(res.status) ? null : bytes, { status: res.status, statusText: res.statusText, headers: res.headers });
-}
-
-/** fetch wraps the socket error in `cause`; node:http reports it directly. */
+/** node:http reports the socket's error code (ECONNREFUSED, EPROTO, a certificate's); our timeouts say what ran out. */
 function networkReason(err: unknown): string {
   const timeout = timeoutIn(err);
   if (timeout) return timeout.message;
-  const e = err as { code?: string; cause?: { code?: string; message?: string } };
-  return e.cause?.code ?? e.cause?.message ?? e.code ?? (err instanceof Error ? err.message : String(err));
+  return (err as { code?: string }).code ?? (err instanceof Error ? err.message : String(err));
 }
 
-/** Our own timeouts, and undici's connect timeout (its fixed 10 s) as one of them. */
 function timeoutIn(err: unknown): RequestTimeoutError | undefined {
   for (let e: unknown = err, depth = 0; e instanceof Error && depth < 3; e = e.cause, depth++) {
     if (e instanceof RequestTimeoutError) return e;
-    if ((e as { code?: string }).code === 'UND_ERR_CONNECT_TIMEOUT') return new RequestTimeoutError('connect', DEFAULT_TIMEOUTS.connectMs);
   }
   return undefined;
 }
