@@ -6,6 +6,9 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { ReimageError } from './errors.js';
 
+/** An error answer's body is read for its message, at most this much (the rest is dropped). */
+export const ERROR_BODY_LIMIT = 64 << 10;
+
 /** A body was larger than the cap for its kind. */
 export class BodyTooLargeError extends ReimageError {
   constructor(

@@ -4,7 +4,7 @@
  * server trouble (5xx) and network errors only for calls that are safe to repeat.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readCappedText } from '../bounded-read.js';
+import { ERROR_BODY_LIMIT, readCappedText } from '../bounded-read.js';
 import { ReimageError, errorMessage } from '../errors.js';
 import { redact } from '../redact.js';
 import { type RetryPolicy, isRetryableStatus, retryDelayMs } from '../retry.js';
@@ -15,12 +15,11 @@ import type { AccessTokenSource } from './access-token.js';
 /** Four tries over about 3.5 s; a Retry-After from the server wins, up to 10 s. */
 const DEFAULT_GCP_RETRY: RetryPolicy = { attempts: 4, baseDelayMs: 500, maxDelayMs: 10_000 };
 /** One try, headers and body, must finish within this (a hung API fails, and is retried when safe). */
-export const GCP_REQUEST_TIMEOUT_MS = 60_000;
+const GCP_REQUEST_TIMEOUT_MS = 60_000;
 /** Responses are small JSON documents (an attestor, a page of occurrences). */
-export const GCP_RESPONSE_LIMIT = 16 << 20;
+const GCP_RESPONSE_LIMIT = 16 << 20;
 /** Within the whole try's limit the connection must be up in 10 s, as with the registries. */
 const GCP_TIMEOUTS: RequestTimeouts = { connectMs: 10_000, responseMs: GCP_REQUEST_TIMEOUT_MS, idleMs: GCP_REQUEST_TIMEOUT_MS };
-const ERROR_BODY_LIMIT = 64 << 10;
 
 export class GcpApiError extends ReimageError {
   constructor(

@@ -13,8 +13,8 @@ import { parseChallenge, type Challenge } from './challenge.js';
 import { findCredentials, type Credential } from './credentials.js';
 import { endpointFor, type Endpoint, type EndpointOptions } from './endpoints.js';
 import { AuthorizationRenewedError, RegistryAuthError, RegistryError, type RegistryErrorDetail } from './errors.js';
-import { basicAuthorization, ERROR_BODY_LIMIT, TokenCache } from './tokens.js';
-import { readCappedText } from '../bounded-read.js';
+import { basicAuthorization, TokenCache } from './tokens.js';
+import { ERROR_BODY_LIMIT, readCappedText } from '../bounded-read.js';
 import { redact } from '../redact.js';
 import type { HttpResponse, ReadLimit, RequestBody, RequestContext, Transport } from './transport.js';
 

@@ -11,13 +11,11 @@ import type { Credential } from './credentials.js';
 import { hostname, isLoopback, type Endpoint } from './endpoints.js';
 import { RegistryAuthError, RegistryError } from './errors.js';
 import type { HttpResponse, RequestContext, Transport } from './transport.js';
-import { readCappedText } from '../bounded-read.js';
+import { ERROR_BODY_LIMIT, readCappedText } from '../bounded-read.js';
 import { redact, registerSecret } from '../redact.js';
 
 /** A token response is a small JSON object; a JWT with many scopes is a few KiB. */
 const TOKEN_RESPONSE_LIMIT = 1 << 20;
-/** How much of an error body is read for the message. */
-export const ERROR_BODY_LIMIT = 64 << 10;
 
 /** Token lifetime when the server does not say (the Docker token spec's default). */
 const DEFAULT_EXPIRES_IN_S = 60;
