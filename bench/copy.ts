@@ -7,12 +7,14 @@
  * every image; skopeo runs `skopeo copy --all`, 4 processes at a time. Each round copies into
  * fresh, empty target registries (so neither tool's caches help), alternating which tool goes
  * first; medians over the rounds. Then the same with a busy-loop process keeping one core busy.
- * One more round through counting proxies gives requests and bytes uploaded.
+ * One more round through counting proxies gives requests and bytes uploaded. Beside wall time,
+ * CPU seconds: the tool's (its processes, user + system) and the two registries' (from /proc), so
+ * a reader can see how much of a copy is the registries' own work, which no client can remove.
  *
  *   npm run build && node --import tsx bench/copy.ts [rounds] [concurrency]
  */
 import { execFile, spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,30 +52,56 @@ async function skopeoCopy(corpus: Corpus, src: string, dst: string): Promise<voi
 type Tool = 'reimage' | 'skopeo';
 const copiers: Record<Tool, typeof reimageCopy> = { reimage: reimageCopy, skopeo: skopeoCopy };
 
-async function timed(task: () => Promise<void>): Promise<number> {
+/** CPU seconds (user + system) of the processes this one has waited for: the tools' runs. */
+async function childrenCpu(): Promise<number> {
+  const fields = (await readFile('/proc/self/stat', 'utf8')).replace(/^.*\) /s, '').split(' ');
+  return (Number(fields[13]) + Number(fields[14])) / 100; // cutime, cstime (fields 16, 17), in ticks of 1/100 s
+}
+
+/** CPU seconds (user + system) so far of the docker-registry serving from `registry.dir`. */
+async function registryCpu(registry: TestRegistry): Promise<number> {
+  for (const pid of await readdir('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+    if (!cmdline.startsWith('docker-registry') || !cmdline.includes(registry.dir)) continue;
+    const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).replace(/^.*\) /s, '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime (fields 14, 15)
+  }
+  throw new Error(`no docker-registry process for ${registry.dir}`);
+}
+
+interface Timing { wall: number; toolCpu: number; registryCpu: number }
+
+async function timed(registries: readonly TestRegistry[], task: () => Promise<void>): Promise<Timing> {
+  const cpu = async () => (await Promise.all(registries.map(registryCpu))).reduce((a, b) => a + b, 0);
+  const [tool0, reg0] = [await childrenCpu(), await cpu()];
   const start = performance.now();
   await task();
-  return (performance.now() - start) / 1000;
+  const wall = (performance.now() - start) / 1000;
+  return { wall, toolCpu: (await childrenCpu()) - tool0, registryCpu: (await cpu()) - reg0 };
 }
 
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+type Run = `${Tool} ${'cold' | 'again'}`;
+
 /** Rounds of cold copies (and a re-copy) into fresh registries; medians in seconds. */
-async function rounds(corpus: Corpus, src: string) {
-  const times: Record<`${Tool} ${'cold' | 'again'}`, number[]> = { 'reimage cold': [], 'skopeo cold': [], 'reimage again': [], 'skopeo again': [] };
+async function rounds(corpus: Corpus, src: TestRegistry) {
+  const times: Record<Run, Timing[]> = { 'reimage cold': [], 'skopeo cold': [], 'reimage again': [], 'skopeo again': [] };
   for (let r = 0; r < ROUNDS; r++) {
     const order: Tool[] = r % 2 === 0 ? ['reimage', 'skopeo'] : ['skopeo', 'reimage'];
     for (const tool of order) {
       const dst = await startRegistry('anonymous');
       try {
-        times[`${tool} cold`].push(await timed(() => copiers[tool](corpus, src, dst.host)));
-        times[`${tool} again`].push(await timed(() => copiers[tool](corpus, src, dst.host)));
+        times[`${tool} cold`].push(await timed([src, dst], () => copiers[tool](corpus, src.host, dst.host)));
+        times[`${tool} again`].push(await timed([src, dst], () => copiers[tool](corpus, src.host, dst.host)));
       } finally {
         await dst.stop();
       }
     }
   }
-  return Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)])) as Record<keyof typeof times, number>;
+  const medians = (ts: Timing[]): Timing => ({ wall: median(ts.map((t) => t.wall)), toolCpu: median(ts.map((t) => t.toolCpu)), registryCpu: median(ts.map((t) => t.registryCpu)) });
+  return Object.fromEntries(Object.entries(times).map(([k, v]) => [k, medians(v)])) as Record<Run, Timing>;
 }
 
 /** One cold copy per tool through counting proxies: requests and bytes uploaded. */
@@ -115,12 +143,20 @@ try {
   ];
   console.log(`copy benchmark: ${ROUNDS} rounds, medians; reimage -registry-concurrency ${CONCURRENCY ?? 'default'}, skopeo ${SKOPEO_PARALLEL} processes at a time\n`);
   console.log('corpus    load   reimage cold  skopeo cold  reimage/skopeo   reimage again  skopeo again');
+  const cpuRows: string[] = [];
   for (const [name, corpus] of corpora) {
     for (const load of ['idle', 'busy'] as const) {
-      const m = load === 'idle' ? await rounds(corpus, src.host) : await withBusyCore(() => rounds(corpus, src.host));
-      console.log(`${name.padEnd(9)} ${load.padEnd(5)} ${m['reimage cold'].toFixed(2).padStart(10)} s ${m['skopeo cold'].toFixed(2).padStart(10)} s ${(m['reimage cold'] / m['skopeo cold']).toFixed(2).padStart(13)}× ${m['reimage again'].toFixed(2).padStart(12)} s ${m['skopeo again'].toFixed(2).padStart(11)} s`);
+      const m = load === 'idle' ? await rounds(corpus, src) : await withBusyCore(() => rounds(corpus, src));
+      console.log(`${name.padEnd(9)} ${load.padEnd(5)} ${m['reimage cold'].wall.toFixed(2).padStart(10)} s ${m['skopeo cold'].wall.toFixed(2).padStart(10)} s ${(m['reimage cold'].wall / m['skopeo cold'].wall).toFixed(2).padStart(13)}× ${m['reimage again'].wall.toFixed(2).padStart(12)} s ${m['skopeo again'].wall.toFixed(2).padStart(11)} s`);
+      for (const tool of ['reimage', 'skopeo'] as const) {
+        const t = m[`${tool} cold`];
+        cpuRows.push(`${name.padEnd(9)} ${load.padEnd(5)} ${tool.padEnd(8)} ${t.wall.toFixed(2).padStart(7)} s ${t.toolCpu.toFixed(2).padStart(9)} s ${t.registryCpu.toFixed(2).padStart(13)} s`);
+      }
     }
   }
+  console.log('\ncold copies, CPU seconds (user + system, medians): the tool\'s processes, and both registries together');
+  console.log('corpus    load  tool        wall    tool CPU  registries CPU');
+  for (const row of cpuRows) console.log(row);
   console.log('\ncorpus    tool     requests  uploaded     unique bytes  requests by method');
   for (const [name, corpus] of corpora) {
     const c = await counted(corpus, src);

@@ -5,12 +5,14 @@
  * `skopeo copy --all`, twice, in the same run. Counting proxies in front of the registries give
  * the requests. Each round copies into a fresh target registry; medians over the rounds. The
  * floor is the second run's HEADs sent by a minimal keep-alive client at the same concurrency.
- * Prints wall time, requests, and the ratios.
+ * Prints wall time, requests, the CPU time of the tool's processes (user + system; not for the
+ * floor, which runs in this process beside the proxies), and the ratios.
  *
  *   npm run build && node --import tsx bench/pipeline.ts [distinct-images] [rounds]
  */
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
@@ -84,11 +86,18 @@ async function skopeoCopies(pairs: readonly [string, string][]): Promise<void> {
 
 const count = (proxies: readonly CountingProxy[]) => proxies.reduce((n, p) => n + Object.values(p.requests).reduce((a, b) => a + b, 0), 0);
 
+/** CPU milliseconds (user + system) of the child processes this one has waited for. */
+async function childrenCpuMs(): Promise<number> {
+  const fields = (await readFile('/proc/self/stat', 'utf8')).replace(/^.*\) /s, '').split(' ');
+  return (Number(fields[13]) + Number(fields[14])) * 10; // cutime, cstime, in ticks of 10 ms
+}
+
 async function measure(proxies: readonly CountingProxy[], task: () => Promise<void>) {
   proxies.forEach((p) => p.reset());
+  const cpu = await childrenCpuMs();
   const started = performance.now();
   await task();
-  return { ms: performance.now() - started, requests: count(proxies) };
+  return { ms: performance.now() - started, requests: count(proxies), cpuMs: (await childrenCpuMs()) - cpu };
 }
 
 const ROUNDS = Number(process.argv[3] ?? 3);
@@ -105,11 +114,12 @@ try {
   const digests = await Promise.all(images.map(async (ref) => (await client.resolve(parseReference(ref)))!.digest));
   console.log(`${DOCUMENTS} documents, ${DISTINCT} distinct images on 2 registries, copied into a third; ${ROUNDS} rounds, medians; the machine may be shared\n`);
 
-  const results: Record<string, { ms: number[]; requests: number[] }> = {};
-  const record = (label: string, m: { ms: number; requests: number }) => {
-    const r = (results[label] ??= { ms: [], requests: [] });
+  const results: Record<string, { ms: number[]; requests: number[]; cpuMs: number[] }> = {};
+  const record = (label: string, m: { ms: number; requests: number; cpuMs: number }) => {
+    const r = (results[label] ??= { ms: [], requests: [], cpuMs: [] });
     r.ms.push(m.ms);
     r.requests.push(m.requests);
+    r.cpuMs.push(m.cpuMs);
   };
   for (let round = 0; round < ROUNDS; round++) {
     // A fresh, empty target registry per round, so every first run is a cold one.
@@ -133,9 +143,10 @@ try {
       await target.stop();
     }
   }
-  const summary = Object.fromEntries(Object.entries(results).map(([label, r]) => [label, { ms: median(r.ms), requests: median(r.requests) }]));
+  const summary = Object.fromEntries(Object.entries(results).map(([label, r]) => [label, { ms: median(r.ms), requests: median(r.requests), cpuMs: median(r.cpuMs) }]));
   for (const [label, m] of Object.entries(summary)) {
-    console.log(`${label.padEnd(42)} ${(m.ms / 1000).toFixed(2).padStart(7)} s ${String(m.requests).padStart(7)} requests  ${(m.requests / DISTINCT).toFixed(2)} per image`);
+    const cpu = label.startsWith('floor') ? '' : `  ${(m.cpuMs / 1000).toFixed(2)} s CPU`;
+    console.log(`${label.padEnd(42)} ${(m.ms / 1000).toFixed(2).padStart(7)} s ${String(m.requests).padStart(7)} requests  ${(m.requests / DISTINCT).toFixed(2)} per image${cpu}`);
   }
   const get = (prefix: string) => Object.entries(summary).find(([label]) => label.startsWith(prefix))![1];
   const [first, second, floor, skopeoFirst, skopeoSecond] = ['reimage, first', 'reimage, second', 'floor', 'skopeo copy --all x' + DISTINCT + ' (copies)', 'skopeo copy --all x' + DISTINCT + ' (present)'].map(get) as [typeof summary[string], typeof summary[string], typeof summary[string], typeof summary[string], typeof summary[string]];

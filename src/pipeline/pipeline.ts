@@ -185,12 +185,21 @@ function groupSites(sites: readonly ImageSite[]): Group[] {
   const groups = new Map<string, { reference: ImageReference; spellings: Set<string>; sites: ImageSite[] }>();
   for (const site of sites) {
     const key = formatReference(site.reference);
-    const g = groups.get(key) ?? { reference: site.reference, spellings: new Set<string>(), sites: [] };
-    g.spellings.add(site.image);
-    g.sites.push(site);
-    groups.set(key, g);
+    const g = groups.get(key);
+    if (g) {
+      g.spellings.add(site.image);
+      g.sites.push(site);
+    } else {
+      // A literal holds one element exactly; an array grown by push reserves 17 (a mirror run has one site per image).
+      groups.set(key, { reference: site.reference, spellings: new Set([site.image]), sites: [site] });
+    }
   }
   return [...groups.values()].map((g) => ({ reference: g.reference, spellings: [...g.spellings], sites: g.sites }));
+}
+
+/** The sites of `group` that write `written`: the group's own array when it has no other spelling. */
+function sitesWriting(group: Group, written: string): readonly ImageSite[] {
+  return group.spellings.length === 1 ? group.sites : group.sites.filter((site) => site.image === written);
 }
 
 /** "Deployment web/api (web/templates/api.yaml, document 2) $.spec.template.spec.containers[0].image" */
@@ -249,7 +258,7 @@ export class Pipeline {
       try {
         recorder.record(plan);
       } catch (err) {
-        errors.push(imageFailure(plan.written, group.sites.filter((s) => s.image === plan.written), err));
+        errors.push(imageFailure(plan.written, sitesWriting(group, plan.written), err));
       }
     }
     const finals = new Map(plans.map(({ plan }) => [plan.written, outputReference(plan.target, plan.digest, this.options.outputForm)]));
@@ -268,15 +277,15 @@ export class Pipeline {
     if (errors.length > 0) throw new AggregateReimageError(`${errors.length} of ${total} images failed`, errors);
 
     // Phase 2: look up every distinct target and decide, before anything is copied.
-    const targets = new Map<string, { plan: Plan; sites: ImageSite[] }>();
+    const targets = new Map<string, { plan: Plan; sites: readonly ImageSite[] }>();
     for (const { group, plan } of plans) {
       const key = formatReference(parseReference(plan.target));
-      const t = targets.get(key) ?? { plan, sites: [] };
-      for (const site of group.sites) if (site.image === plan.written) t.sites.push(site); // no spread: sites may be 100k+
-      targets.set(key, t);
+      const t = targets.get(key);
+      if (t) t.sites = t.sites.concat(sitesWriting(group, plan.written)); // no push(...sites): sites may be 100k+
+      else targets.set(key, { plan, sites: sitesWriting(group, plan.written) });
     }
     const checked = await mapBounded([...targets.values()], IMAGES_IN_FLIGHT, (t) => settle(this.checkTarget(t.plan)));
-    const decisions: { plan: Plan; sites: ImageSite[]; decision: Decision }[] = [];
+    const decisions: { plan: Plan; sites: readonly ImageSite[]; decision: Decision }[] = [];
     [...targets.values()].forEach((t, i) => {
       const result = checked[i] as PromiseSettledResult<Decision>;
       if (result.status === 'rejected') errors.push(imageFailure(t.plan.written, t.sites, result.reason));
