@@ -7,6 +7,15 @@ import { buildTestLayout, inspectRaw, pushTestImage, type TestImageKind, type Te
 import { startProxy } from './harness/proxy.js';
 import { startRegistry, type TestRegistry } from './harness/registries.js';
 
+/** A loopback port that nothing listens on (just released). */
+async function closedPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
 describe('RegistryClient.resolve against a real registry', () => {
   let reg: TestRegistry;
   let layout: TestLayout;
@@ -90,20 +99,14 @@ describe('RegistryClient.resolve against a real registry', () => {
 
   it('names the registry when it cannot be reached', async () => {
     const client = new RegistryClient({ retry: { attempts: 2, baseDelayMs: 10, maxDelayMs: 10 } });
-    const server = net.createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as net.AddressInfo).port;
-    await new Promise((resolve) => server.close(resolve));
+    const port = await closedPort();
     await assert.rejects(client.resolve(parseReference(`127.0.0.1:${port}/test/x:v1`)),
       new RegExp(`resolve v1 in 127\\.0\\.0\\.1:${port}/test/x: cannot reach http://127\\.0\\.0\\.1:${port}: ECONNREFUSED`));
   });
 
   it('names each image in its own error when concurrent requests find the registry unreachable', async () => {
     const client = new RegistryClient({ retry: { attempts: 1, baseDelayMs: 10, maxDelayMs: 10 } });
-    const server = net.createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as net.AddressInfo).port;
-    await new Promise((resolve) => server.close(resolve));
+    const port = await closedPort();
     const names = ['a', 'b', 'c'];
     const outcomes = await Promise.allSettled(names.map((n) => client.resolve(parseReference(`127.0.0.1:${port}/test/${n}:v${n}`))));
     outcomes.forEach((outcome, i) => {
