@@ -98,8 +98,10 @@ function literalRegexp(pattern: string): GoCapturingRegexp | undefined {
   const start = body.startsWith('^');
   if (start) body = body.slice(1);
   // A final `\$` is an escaped dollar; a final `$` after an even run of backslashes is the anchor.
-  const trailing = /(\\*)\$$/.exec(body);
-  const end = trailing !== null && trailing[1]!.length % 2 === 0;
+  // Counted by hand: a regexp such as /(\\*)\$$/ backtracks quadratically on a run of backslashes.
+  let backslashes = 0;
+  while (body.endsWith('$') && body[body.length - 2 - backslashes] === '\\') backslashes++;
+  const end = body.endsWith('$') && backslashes % 2 === 0;
   if (end) body = body.slice(0, -1);
   let text = '';
   for (let i = 0; i < body.length; i++) {

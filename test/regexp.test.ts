@@ -127,3 +127,14 @@ test('matching is linear in the input: a nested quantifier against a long non-ma
   // A generous ceiling: linear time is milliseconds; exponential time would not finish.
   assert.ok(Number(process.hrtime.bigint() - started) / 1e9 < 5);
 });
+
+test('compiling is linear in the pattern: a long run of backslashes (the plain-string check counts them)', () => {
+  const started = process.hrtime.bigint();
+  // 100,000 escaped backslashes (200,000 characters) as a plain string: anchored, unanchored, before an escaped dollar.
+  const run = '\\\\'.repeat(100_000);
+  assert.equal(goRegExp(`^${run}$`, 'flag -ignore').test('\\'.repeat(100_000)), true);
+  assert.equal(goRegExp(`${run}x`, 'flag -ignore').test(`a${'\\'.repeat(100_000)}x`), true);
+  assert.equal(goRegExp(`${run}\\$`, 'flag -ignore').test(`${'\\'.repeat(100_000)}$`), true);
+  // A generous ceiling: linear time is milliseconds; the quadratic scan took minutes at this size.
+  assert.ok(Number(process.hrtime.bigint() - started) / 1e9 < 5);
+});
