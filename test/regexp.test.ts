@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { goRegExp, InvalidRegexpError } from '../src/regexp.js';
+import { goRegExp, InvalidRegexpError, quoteMeta, re2js } from '../src/regexp.js';
 import { UsageError } from '../src/errors.js';
 
 /** [pattern, input, matches] — RE2 semantics, unanchored like Go's MatchString. */
@@ -137,4 +137,10 @@ test('compiling is linear in the pattern: a long run of backslashes (the plain-s
   assert.equal(goRegExp(`${run}\\$`, 'flag -ignore').test(`${'\\'.repeat(100_000)}$`), true);
   // A generous ceiling: linear time is milliseconds; the quadratic scan took minutes at this size.
   assert.ok(Number(process.hrtime.bigint() - started) / 1e9 < 5);
+});
+
+test('quoteMeta escapes as Go regexp.QuoteMeta does (re2js, a port of it, is the oracle)', () => {
+  const ascii = Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i)).join('');
+  assert.equal(quoteMeta(ascii), re2js().RE2JS.quote(ascii));
+  assert.equal(goRegExp(`^${quoteMeta(ascii)}$`, 'flag -ignore').test(ascii), true);
 });
