@@ -5,6 +5,7 @@
  * are set small through options and flags, and asserted only by generous ceilings.
  */
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import { after, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { parseReference } from '../src/reference/reference.js';
@@ -51,6 +52,28 @@ describe('hangs', () => {
     assert.match(message, /gave up after 5 tries/);
     // Counted by the client: on a loaded machine the server may not have seen the last try yet.
     assert.equal(c.stats.requests.HEAD, 5, 'tried five times');
+  });
+
+  it('a TLS port that accepts connections and never answers the handshake fails with the connect timeout', { timeout: 30_000 }, async () => {
+    // Plain HTTP gets a 400 that is not a registry's (so the client goes over to HTTPS, as for a
+    // TLS-only port); a TLS ClientHello gets nothing, ever.
+    const sockets = new Set<net.Socket>();
+    const server = net.createServer((socket) => {
+      sockets.add(socket);
+      socket.once('data', (first) => {
+        if (first[0] === 0x16) return; // a TLS handshake record: never answered
+        socket.end('HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\ncontent-length: 0\r\n\r\n');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    after(() => {
+      server.close();
+      for (const socket of sockets) socket.destroy();
+    });
+    const host = `127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+    const c = new RegistryClient({ retry: { attempts: 1, baseDelayMs: 10, maxDelayMs: 10 }, timeouts: quick });
+    const message = await failure(c.resolve(parseReference(`${host}/app:v1`)));
+    assert.match(message, new RegExp(`resolve v1 in ${host}/app: https://${host} did not answer: connect timeout: no connection within 2s`));
   });
 
   it('a manifest body that drips fails with an idle timeout, and is retried', async () => {

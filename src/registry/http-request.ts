@@ -127,11 +127,12 @@ function wholeBody(body: string | Uint8Array | URLSearchParams, headers: Record<
 }
 
 /**
- * One request and its response headers. Time limits: the connection must be up within connectMs;
- * an upload the target stops accepting (its socket buffers full and nothing moving) for idleMs
- * fails; once the last byte is sent the answer must come within responseMs (UPLOAD_COMMIT_FACTOR
- * times that after a streamed upload, which the registry then commits). The response body's own
- * idle limit is the caller's (idleGuard), as is a stalled streamed source's.
+ * One request and its response headers. Time limits: the connection, with its TLS handshake,
+ * must be up within connectMs; an upload the target stops accepting (its socket buffers full and
+ * nothing moving) for idleMs fails; once the last byte is sent the answer must come within
+ * responseMs (UPLOAD_COMMIT_FACTOR times that after a streamed upload, which the registry then
+ * commits). The response body's own idle limit is the caller's (idleGuard), as is a stalled
+ * streamed source's.
  */
 function exchange(target: URL, method: string, headers: Record<string, string>, body: RequestBody | undefined, timeouts: RequestTimeouts, signal: AbortSignal | undefined): Promise<HttpResponse> {
   const send = target.protocol === 'https:' ? https.request : http.request;
@@ -164,7 +165,9 @@ function exchange(target: URL, method: string, headers: Record<string, string>, 
     req.on('socket', (socket) => {
       if (!socket.connecting) return;
       const connectTimer = setTimeout(() => fail(new RequestTimeoutError('connect', timeouts.connectMs)), timeouts.connectMs);
-      socket.once('connect', () => clearTimeout(connectTimer));
+      // Over TLS the connection is up once the handshake is done: a server that accepts and never
+      // answers the ClientHello is caught here, as no other clock runs before the request is sent.
+      socket.once('encrypted' in socket ? 'secureConnect' : 'connect', () => clearTimeout(connectTimer));
       socket.once('close', () => clearTimeout(connectTimer));
     });
     // The socket is idle both when the target stops reading and when the source stalls; only the first is the target's fault.
