@@ -22,6 +22,7 @@ import { promisify } from 'node:util';
 import { startProxy } from '../test/harness/proxy.js';
 import { startRegistry, type TestRegistry } from '../test/harness/registries.js';
 import { pushDistinctCorpus, pushSharedCorpus, type Corpus } from './corpus.js';
+import { childrenCpuSeconds, processCpuSeconds } from './proc-cpu.js';
 
 const ROUNDS = Number(process.argv[2] ?? 3);
 const CONCURRENCY = process.argv[3];
@@ -52,20 +53,12 @@ async function skopeoCopy(corpus: Corpus, src: string, dst: string): Promise<voi
 type Tool = 'reimage' | 'skopeo';
 const copiers: Record<Tool, typeof reimageCopy> = { reimage: reimageCopy, skopeo: skopeoCopy };
 
-/** CPU seconds (user + system) of the processes this one has waited for: the tools' runs. */
-async function childrenCpu(): Promise<number> {
-  const fields = (await readFile('/proc/self/stat', 'utf8')).replace(/^.*\) /s, '').split(' ');
-  return (Number(fields[13]) + Number(fields[14])) / 100; // cutime, cstime (fields 16, 17), in ticks of 1/100 s
-}
-
 /** CPU seconds (user + system) so far of the docker-registry serving from `registry.dir`. */
 async function registryCpu(registry: TestRegistry): Promise<number> {
   for (const pid of await readdir('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-    if (!cmdline.startsWith('docker-registry') || !cmdline.includes(registry.dir)) continue;
-    const fields = (await readFile(`/proc/${pid}/stat`, 'utf8')).replace(/^.*\) /s, '').split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime (fields 14, 15)
+    if (cmdline.startsWith('docker-registry') && cmdline.includes(registry.dir)) return processCpuSeconds(Number(pid));
   }
   throw new Error(`no docker-registry process for ${registry.dir}`);
 }
@@ -74,11 +67,11 @@ interface Timing { wall: number; toolCpu: number; registryCpu: number }
 
 async function timed(registries: readonly TestRegistry[], task: () => Promise<void>): Promise<Timing> {
   const cpu = async () => (await Promise.all(registries.map(registryCpu))).reduce((a, b) => a + b, 0);
-  const [tool0, reg0] = [await childrenCpu(), await cpu()];
+  const [tool0, reg0] = [await childrenCpuSeconds(), await cpu()];
   const start = performance.now();
   await task();
   const wall = (performance.now() - start) / 1000;
-  return { wall, toolCpu: (await childrenCpu()) - tool0, registryCpu: (await cpu()) - reg0 };
+  return { wall, toolCpu: (await childrenCpuSeconds()) - tool0, registryCpu: (await cpu()) - reg0 };
 }
 
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

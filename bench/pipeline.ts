@@ -12,7 +12,6 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +19,7 @@ import { parseReference } from '../src/reference/reference.js';
 import { RegistryClient } from '../src/registry/index.js';
 import { MANIFEST_ACCEPT } from '../src/registry/media-types.js';
 import { headFloor } from './floor.js';
+import { childrenCpuSeconds } from './proc-cpu.js';
 import { startProxy, type CountingProxy } from '../test/harness/proxy.js';
 import { startRegistry, type TestRegistry } from '../test/harness/registries.js';
 
@@ -86,18 +86,12 @@ async function skopeoCopies(pairs: readonly [string, string][]): Promise<void> {
 
 const count = (proxies: readonly CountingProxy[]) => proxies.reduce((n, p) => n + Object.values(p.requests).reduce((a, b) => a + b, 0), 0);
 
-/** CPU milliseconds (user + system) of the child processes this one has waited for. */
-async function childrenCpuMs(): Promise<number> {
-  const fields = (await readFile('/proc/self/stat', 'utf8')).replace(/^.*\) /s, '').split(' ');
-  return (Number(fields[13]) + Number(fields[14])) * 10; // cutime, cstime, in ticks of 10 ms
-}
-
 async function measure(proxies: readonly CountingProxy[], task: () => Promise<void>) {
   proxies.forEach((p) => p.reset());
-  const cpu = await childrenCpuMs();
+  const cpu = await childrenCpuSeconds();
   const started = performance.now();
   await task();
-  return { ms: performance.now() - started, requests: count(proxies), cpuMs: (await childrenCpuMs()) - cpu };
+  return { ms: performance.now() - started, requests: count(proxies), cpuMs: ((await childrenCpuSeconds()) - cpu) * 1000 };
 }
 
 const ROUNDS = Number(process.argv[3] ?? 3);
