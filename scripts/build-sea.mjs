@@ -1,13 +1,14 @@
 // `npm run build:sea` (after `npm run build`): dist/reimage-linux-x64, a Node.js single executable
 // application made from the pinned official Node.js 24 binary, with postject. Its main script is
-// scripts/sea-main.cjs, which runs the CLI bundle (dist/reimage.cjs, by scripts/build.mjs) with a
-// V8 code cache made here by training runs of that same binary (a cache is only valid for the V8
-// that made it): a `-list-images` of a small Helm-style stream and a warm run of its images.
+// scripts/sea-main.cjs, which runs the CLI bundle (dist/reimage.cjs and the scripts it loads on
+// first use, by scripts/build.mjs) with V8 code caches made here by training runs of that same binary (a cache is only valid for the V8
+// that made it): a `-list-images` of a small Helm-style stream, a warm run of its images, and a
+// `-list-images` that needs the full YAML parser, JSONPath and re2js.
 //
 // A V8 start-up snapshot (sea-config `useSnapshot`) was measured and left out: -list-images took
 // 44.0 ms CPU with it against 42.6 without, a warm run 91.8 against 88.4 (Node.js 24, shared machine).
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { pinnedNode } from './pinned-node.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -74,7 +75,10 @@ const node = pinnedNode(24);
 mkdirSync(seaDir, { recursive: true });
 writeFileSync(`${seaDir}training.yaml`, TRAINING_STREAM);
 // Quiet unless it fails (execFileSync's error then carries its stderr).
-execFileSync(node, [`${root}scripts/sea-train.cjs`, `${root}dist/reimage.cjs`, `${seaDir}reimage.cache`, `${seaDir}training.yaml`], {
+/** The CLI's scripts (see scripts/build.mjs), each with the cache its training made. */
+const scripts = readdirSync(`${root}dist`).filter((f) => /^reimage.*\.cjs$/.test(f)).map((f) => f.replace(/\.cjs$/, ''));
+for (const name of scripts) rmSync(`${seaDir}${name}.cache`, { force: true });
+execFileSync(node, [`${root}scripts/sea-train.cjs`, `${root}dist`, seaDir, `${seaDir}training.yaml`], {
   cwd: root, stdio: ['ignore', 'ignore', 'pipe'],
 });
 writeFileSync(`${seaDir}sea-config.json`, JSON.stringify({
@@ -82,7 +86,10 @@ writeFileSync(`${seaDir}sea-config.json`, JSON.stringify({
   output: `${seaDir}reimage.blob`,
   disableExperimentalSEAWarning: true,
   useCodeCache: true,
-  assets: { 'reimage.cjs': `${root}dist/reimage.cjs`, 'reimage.cache': `${seaDir}reimage.cache` },
+  assets: Object.fromEntries(scripts.flatMap((name) => {
+    if (!existsSync(`${seaDir}${name}.cache`)) throw new Error(`the training runs (scripts/sea-train.cjs) never loaded dist/${name}.cjs`);
+    return [[`${name}.cjs`, `${root}dist/${name}.cjs`], [`${name}.cache`, `${seaDir}${name}.cache`]];
+  })),
 }));
 run(node, ['--experimental-sea-config', `${seaDir}sea-config.json`]);
 

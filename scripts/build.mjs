@@ -11,6 +11,7 @@
 // The version and the git commit are written in at build time.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { build } from 'esbuild';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -49,36 +50,55 @@ const bundledRequire = {
 /**
  * Built-in modules that a run may not need, loaded on first use: node:crypto alone takes longer to
  * load than all the rest of a `-list-images` run. In the CommonJS output, `import { x } from
- * 'node:m'` becomes a property read at each use, so a module of getters that require() the real
- * one on first read makes the import lazy, with no change to the source.
+ * 'node:m'` becomes a property read at each use, so a module whose properties require() the real
+ * one on first read makes the import lazy, with no change to the source. Its properties come from
+ * a Proxy prototype: esbuild copies a module's own properties into each importer's view of it,
+ * and defining a getter per export (node:crypto has ~90) for each importer showed in start-up.
+ * `__esModule` is the one name esbuild reads when importing: it must not load the module.
  */
-const LAZY_BUILTINS = ['child_process', 'crypto', 'fs/promises', 'http', 'https', 'stream', 'stream/promises', 'timers/promises', 'tty', 'zlib'];
+const LAZY_BUILTINS = ['child_process', 'crypto', 'fs/promises', 'http', 'https', 'os', 'stream', 'stream/promises', 'timers/promises', 'tty', 'zlib'];
 const lazyBuiltins = {
   name: 'lazy-builtins',
   setup(b) {
     const filter = new RegExp(`^node:(${LAZY_BUILTINS.join('|').replaceAll('/', '\\/')})$`);
     b.onResolve({ filter }, (args) => (args.namespace === 'lazy-builtin' ? { path: args.path, external: true } : { path: args.path, namespace: 'lazy-builtin' }));
-    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, async (args) => {
-      const names = Object.keys(await import(args.path)).filter((n) => n !== 'default');
-      return {
-        contents: `let m;\nconst load = () => (m ??= require(${JSON.stringify(args.path)}));\n` +
-          names.map((n) => `Object.defineProperty(exports, ${JSON.stringify(n)}, { enumerable: true, get: () => load()[${JSON.stringify(n)}] });`).join('\n'),
-        loader: 'js',
-      };
-    });
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
+      contents: `let m;\nmodule.exports = Object.create(new Proxy({}, { get: (_, name) => (name === '__esModule' ? undefined : (m ??= require(${JSON.stringify(args.path)}))[name]) }));\n`,
+      loader: 'js',
+    }));
   },
 };
 
-const outdir = `${root}dist/`;
-const result = await build({
-  entryPoints: [`${root}src/cli/bin.ts`],
-  outfile: `${outdir}reimage.cjs`,
+/**
+ * The CLI is several scripts. dist/reimage.cjs holds what every run needs: flags, settings, reading
+ * the stream and finding its images, enough for `-list-images` of a Helm-style stream. The rest is
+ * in LAZY_SCRIPTS, each loaded on first use: as one script, reading and deserialising it all took
+ * ~2.5 ms of a ~12 ms `-list-images` on Node.js 24, and the gate (a warm run) does not need the
+ * packages.
+ *
+ * No module is in two scripts (the build checks this): a lazy script reaches the others' modules
+ * through `require('reimage:core')`, a function from a module's file to its exports, so a class
+ * such as ReimageError is one class and `instanceof` holds. The main script compiles a lazy script
+ * through `require('reimage:compile')` when its launcher provides it (bin/reimage and the single
+ * executable compile it with a code cache), else by itself.
+ */
+const LAZY_SCRIPTS = [
+  // Packages loaded on first use (lazy-deps.ts, regexp.ts). Built before the gate, so that a
+  // package the gate imported too would be found in two scripts, not quietly copied.
+  { name: 'reimage-yaml', specifiers: /^yaml$/ },
+  { name: 'reimage-jsonpath', specifiers: /^jsonpath-rfc9535$|^(\.\.\/)+node_modules\/jsonpath-rfc9535\// },
+  { name: 'reimage-re2js', specifiers: /^re2js$/ },
+  // The gate's entry points: dynamic imports in main.ts.
+  { name: 'reimage-gate', specifiers: /^\.\/(gate|show-referrers)\.js$/ },
+];
+
+const options = {
+  absWorkingDir: root,
   bundle: true,
   format: 'cjs',
   platform: 'node',
   target: 'node20',
   external: ['google-auth-library'],
-  plugins: [bundledRequire, lazyBuiltins],
   define: {
     REIMAGE_VERSION: JSON.stringify(pkg.version),
     REIMAGE_COMMIT: JSON.stringify(gitCommit()),
@@ -92,12 +112,133 @@ const result = await build({
   metafile: true,
   write: false,
   logLevel: 'warning',
+};
+
+/** The files (root-relative) a build bundled; virtual modules aside. */
+const bundledFiles = (result) => Object.keys(result.metafile.inputs).filter((input) => !input.includes(':'));
+
+/** Resolves an import as esbuild would without the calling plugin; undefined for an external or a built-in. */
+async function resolvedFile(b, args, plugin) {
+  if (args.pluginData?.[plugin] || args.path.startsWith('node:')) return undefined;
+  const resolved = await b.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: { [plugin]: true } });
+  if (resolved.errors.length > 0 || resolved.external || resolved.namespace !== 'file') return undefined;
+  return path.relative(root, resolved.path);
+}
+
+/** A module of another script, through the main script's `modules` function (a lazy script gets it as `reimage:core`). */
+const otherScriptModule = (modules) => (args) => ({
+  loader: 'js', resolveDir: root, contents: `module.exports = require(${JSON.stringify(modules)})(${JSON.stringify(args.path)});`,
 });
+
+/** Which script has each module a lazy script's entry gives (the main script's loader reads it). */
+const lazyEntries = new Map();
+/** The main script's modules that the lazy scripts use. */
+const exported = new Set();
+
+/**
+ * The main script: specifiers of LAZY_SCRIPTS become modules of those scripts, through
+ * `reimage-modules`, the function from a file to its module that lazy scripts get as
+ * `reimage:core` (its main-script cases are filled in on the second build).
+ */
+const mainScriptPlugin = {
+  name: 'main-script',
+  setup(b) {
+    b.onResolve({ filter: /.*/ }, async (args) => {
+      const lazy = LAZY_SCRIPTS.find((s) => s.specifiers.test(args.path));
+      const file = lazy && (await resolvedFile(b, args, 'main-script'));
+      if (!file) return undefined;
+      lazyEntries.set(file, lazy.name);
+      return { path: file, namespace: 'lazy-module' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'lazy-module' }, otherScriptModule('reimage-modules'));
+    b.onResolve({ filter: /^reimage-modules$/ }, (args) => ({ path: args.path, namespace: 'main-script' }));
+    b.onLoad({ filter: /.*/, namespace: 'main-script' }, () => ({ loader: 'js', resolveDir: root, contents: `
+const { readFileSync } = require('node:fs');
+const { wrap } = require('node:module');
+const { join } = require('node:path');
+const { Script } = require('node:vm');
+
+const LAZY = ${JSON.stringify(Object.fromEntries([...lazyEntries].sort()))};
+const loaded = new Map();
+function load(name) {
+  const file = join(__dirname, name + '.cjs');
+  let compile;
+  try {
+    compile = require('reimage:compile');
+  } catch {
+    // Run without a launcher of ours: no code cache.
+  }
+  const script = compile ? compile(file) : new Script(wrap(readFileSync(file, 'latin1')), { filename: file });
+  const m = { exports: {} };
+  const scriptRequire = Object.assign((id) => (id === 'reimage:core' ? modules : require(id)), require);
+  script.runInThisContext()(m.exports, scriptRequire, m, file, __dirname);
+  return m.exports;
+}
+function modules(file) {
+  switch (file) {
+${[...exported].sort().map((f) => `    case ${JSON.stringify(f)}: return require(${JSON.stringify(`./${f}`)});\n`).join('')}  }
+  const name = LAZY[file];
+  if (!name) throw new Error('reimage.cjs has no module ' + file);
+  if (!loaded.has(name)) loaded.set(name, load(name));
+  return loaded.get(name)[file];
+}
+module.exports = modules;
+` }));
+  },
+};
+
+/** A lazy script: its entry gives each of its entry files on first use; other scripts' files come through `reimage:core`. */
+function lazyScriptPlugin(name, owner) {
+  return {
+    name: 'lazy-script',
+    setup(b) {
+      b.onResolve({ filter: /^reimage-entry$/ }, () => ({ path: 'entry', namespace: 'lazy-entry' }));
+      b.onLoad({ filter: /.*/, namespace: 'lazy-entry' }, () => ({
+        loader: 'js',
+        resolveDir: root,
+        contents: [...lazyEntries].filter(([, n]) => n === name).map(([f]) => f).sort()
+          .map((f) => `Object.defineProperty(exports, ${JSON.stringify(f)}, { enumerable: true, get: () => require(${JSON.stringify(`./${f}`)}) });`).join('\n'),
+      }));
+      b.onResolve({ filter: /^reimage:core$/ }, () => ({ path: 'reimage:core', external: true }));
+      b.onResolve({ filter: /.*/ }, async (args) => {
+        if (args.namespace === 'lazy-entry') return undefined;
+        const file = await resolvedFile(b, args, 'lazy-script');
+        const other = file && owner.get(file);
+        if (!other) return undefined;
+        if (other === 'reimage') exported.add(file);
+        else if (lazyEntries.get(file) !== other) throw new Error(`${name} imports ${file}, a module ${other} does not give`);
+        return { path: file, namespace: 'other-script' };
+      });
+      b.onLoad({ filter: /.*/, namespace: 'other-script' }, otherScriptModule('reimage:core'));
+    },
+  };
+}
+
+const outdir = `${root}dist/`;
+const plugins = (own) => [lazyBuiltins, bundledRequire, own];
+const buildMain = () => build({ ...options, entryPoints: [`${root}src/cli/bin.ts`], outfile: `${outdir}reimage.cjs`, plugins: plugins(mainScriptPlugin) });
+const firstMain = await buildMain();
+/** The script each module is in, by file. */
+const owner = new Map(bundledFiles(firstMain).map((f) => [f, 'reimage']));
+const lazyResults = [];
+for (const { name } of LAZY_SCRIPTS) {
+  const result = await build({ ...options, entryPoints: ['reimage-entry'], outfile: `${outdir}${name}.cjs`, plugins: plugins(lazyScriptPlugin(name, owner)) });
+  for (const f of bundledFiles(result)) {
+    if (owner.has(f)) throw new Error(`${f} is in both ${owner.get(f)} and ${name} (each would have its own copy)`);
+    owner.set(f, name);
+  }
+  lazyResults.push(result);
+}
+// Again, now that the lazy scripts have said which of its modules they use.
+const mainResult = await buildMain();
+if (bundledFiles(mainResult).some((f) => owner.get(f) !== 'reimage')) throw new Error('the main script changed between its two builds');
+
+const results = [mainResult, ...lazyResults];
 
 /** The licence of every package bundled in, as their licences ask to be kept with copies. */
 function thirdPartyLicenses() {
   const packages = new Set();
-  for (const input of Object.keys(result.metafile.inputs)) {
+  for (const input of results.flatMap((result) => Object.keys(result.metafile.inputs))) {
     const m = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
     if (m) packages.add(m[1]);
   }
@@ -113,19 +254,19 @@ function thirdPartyLicenses() {
 // The launchers read the bundle as Latin-1, a plain copy, where UTF-8 decoding took ~1.5 ms of a
 // small run; that is only right while it is all ASCII. esbuild escapes other characters except in
 // regexp literals: write those with \u escapes.
-const script = result.outputFiles.find((f) => f.path.endsWith('.cjs'));
-const nonAscii = script.contents.findIndex((byte) => byte > 0x7f);
-if (nonAscii >= 0) {
-  const text = script.text;
-  const at = Buffer.from(script.contents.subarray(0, nonAscii)).toString('utf8').length;
-  throw new Error(`dist/reimage.cjs must be ASCII; found ${JSON.stringify(text.slice(Math.max(0, at - 60), at + 20))}`);
+for (const script of results.flatMap((result) => result.outputFiles).filter((f) => f.path.endsWith('.cjs'))) {
+  const nonAscii = script.contents.findIndex((byte) => byte > 0x7f);
+  if (nonAscii >= 0) {
+    const at = Buffer.from(script.contents.subarray(0, nonAscii)).toString('utf8').length;
+    throw new Error(`${path.relative(root, script.path)} must be ASCII; found ${JSON.stringify(script.text.slice(Math.max(0, at - 60), at + 20))}`);
+  }
 }
 
 // Each file is written beside its final name and renamed over it, so that a build never leaves a
 // half-written script for a reimage that tests (or a user) start meanwhile.
 mkdirSync(outdir, { recursive: true });
-const outputs = [...result.outputFiles.map((f) => [f.path, f.contents]), [`${outdir}THIRD-PARTY-LICENSES.txt`, thirdPartyLicenses()]];
-for (const [path, contents] of outputs) {
-  writeFileSync(`${path}.partial`, contents);
-  renameSync(`${path}.partial`, path);
+const outputs = [...results.flatMap((result) => result.outputFiles).map((f) => [f.path, f.contents]), [`${outdir}THIRD-PARTY-LICENSES.txt`, thirdPartyLicenses()]];
+for (const [file, contents] of outputs) {
+  writeFileSync(`${file}.partial`, contents);
+  renameSync(`${file}.partial`, file);
 }

@@ -105,7 +105,8 @@ describe('the README Install section', { timeout: 300_000 }, () => {
     const files = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).trim().split('\n').sort();
     assert.deepEqual(files, [
       'package/LICENSE', 'package/README.md', 'package/bin/package.json', 'package/bin/reimage',
-      'package/dist/THIRD-PARTY-LICENSES.txt', 'package/dist/reimage.cjs',
+      'package/dist/THIRD-PARTY-LICENSES.txt', 'package/dist/reimage-gate.cjs', 'package/dist/reimage-jsonpath.cjs',
+      'package/dist/reimage-re2js.cjs', 'package/dist/reimage-yaml.cjs', 'package/dist/reimage.cjs',
       'package/helm-plugin/plugin.yaml', 'package/helm-plugin/reimage-postrenderer.sh', 'package/package.json',
     ]);
   });

@@ -10,6 +10,6 @@ declare const REIMAGE_COMMIT: string | undefined;
 export function versionString(): string {
   const version = typeof REIMAGE_VERSION !== 'undefined' ? REIMAGE_VERSION : '0.0.0-unbuilt';
   const commit = typeof REIMAGE_COMMIT !== 'undefined' ? REIMAGE_COMMIT : '';
-  const runtime = `node ${process.version}${isSingleExecutable ? ', single executable' : ''}`;
+  const runtime = `node ${process.version}${isSingleExecutable() ? ', single executable' : ''}`;
   return `reimage ${version}${commit ? ` (commit ${commit})` : ''} ${runtime}`;
 }

@@ -16,14 +16,14 @@ const require = createRequire(import.meta.url);
 
 export async function loadGoogleAuth(): Promise<GoogleAuthModule> {
   try {
-    if (isSingleExecutable) {
+    if (isSingleExecutable()) {
       // The executable's own require() only knows Node's built-in modules.
       return createRequire(join(dirname(process.execPath), 'reimage.cjs'))('google-auth-library') as GoogleAuthModule;
     }
     return require('google-auth-library') as GoogleAuthModule;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw err;
-    const install = isSingleExecutable
+    const install = isSingleExecutable()
       ? `npm install --prefix ${dirname(dirname(process.execPath))} google-auth-library@10`
       : `npm install google-auth-library@10 where reimage is installed (it is an optional dependency)`;
     throw new ReimageError(
