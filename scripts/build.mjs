@@ -77,8 +77,8 @@ const lazyBuiltins = {
  * packages.
  *
  * No module is in two scripts (the build checks this): a lazy script reaches the others' modules
- * through `require('reimage:core')`, a function from a module's file to its exports, so a class
- * such as ReimageError is one class and `instanceof` holds. The main script compiles a lazy script
+ * as `require('reimage:core/<file>')`, answered by the main script, so a class such as
+ * ReimageError is one class and `instanceof` holds. The main script compiles a lazy script
  * through `require('reimage:compile')` when its launcher provides it (bin/reimage and the single
  * executable compile it with a code cache), else by itself.
  */
@@ -125,10 +125,6 @@ async function resolvedFile(b, args, plugin) {
   return path.relative(root, resolved.path);
 }
 
-/** A module of another script, through the main script's `modules` function (a lazy script gets it as `reimage:core`). */
-const otherScriptModule = (modules) => (args) => ({
-  loader: 'js', resolveDir: root, contents: `module.exports = require(${JSON.stringify(modules)})(${JSON.stringify(args.path)});`,
-});
 
 /** Which script has each module a lazy script's entry gives (the main script's loader reads it). */
 const lazyEntries = new Map();
@@ -137,8 +133,8 @@ const exported = new Set();
 
 /**
  * The main script: specifiers of LAZY_SCRIPTS become modules of those scripts, through
- * `reimage-modules`, the function from a file to its module that lazy scripts get as
- * `reimage:core` (its main-script cases are filled in on the second build).
+ * `reimage-modules`, the function from a file to its module that also answers the lazy scripts'
+ * `reimage:core/<file>` (its main-script cases are filled in on the second build).
  */
 const mainScriptPlugin = {
   name: 'main-script',
@@ -150,7 +146,7 @@ const mainScriptPlugin = {
       lazyEntries.set(file, lazy.name);
       return { path: file, namespace: 'lazy-module' };
     });
-    b.onLoad({ filter: /.*/, namespace: 'lazy-module' }, otherScriptModule('reimage-modules'));
+    b.onLoad({ filter: /.*/, namespace: 'lazy-module' }, (args) => ({ loader: 'js', resolveDir: root, contents: `module.exports = require("reimage-modules")(${JSON.stringify(args.path)});` }));
     b.onResolve({ filter: /^reimage-modules$/ }, (args) => ({ path: args.path, namespace: 'main-script' }));
     b.onLoad({ filter: /.*/, namespace: 'main-script' }, () => ({ loader: 'js', resolveDir: root, contents: `
 const { readFileSync } = require('node:fs');
@@ -170,11 +166,16 @@ function load(name) {
   }
   const script = compile ? compile(file) : new Script(wrap(readFileSync(file, 'latin1')), { filename: file });
   const m = { exports: {} };
-  const scriptRequire = Object.assign((id) => (id === 'reimage:core' ? modules : require(id)), require);
+  const scriptRequire = Object.assign((id) => (id.startsWith('reimage:core/') ? modules(id.slice(13)) : require(id)), require);
   script.runInThisContext()(m.exports, scriptRequire, m, file, __dirname);
   return m.exports;
 }
+const byFile = new Map();
 function modules(file) {
+  if (!byFile.has(file)) byFile.set(file, moduleOf(file));
+  return byFile.get(file);
+}
+function moduleOf(file) {
   switch (file) {
 ${[...exported].sort().map((f) => `    case ${JSON.stringify(f)}: return require(${JSON.stringify(`./${f}`)});\n`).join('')}  }
   const name = LAZY[file];
@@ -187,7 +188,7 @@ module.exports = modules;
   },
 };
 
-/** A lazy script: its entry gives each of its entry files on first use; other scripts' files come through `reimage:core`. */
+/** A lazy script: its entry gives each of its entry files on first use; other scripts' files are `reimage:core/<file>`. */
 function lazyScriptPlugin(name, owner) {
   return {
     name: 'lazy-script',
@@ -199,7 +200,6 @@ function lazyScriptPlugin(name, owner) {
         contents: [...lazyEntries].filter(([, n]) => n === name).map(([f]) => f).sort()
           .map((f) => `Object.defineProperty(exports, ${JSON.stringify(f)}, { enumerable: true, get: () => require(${JSON.stringify(`./${f}`)}) });`).join('\n'),
       }));
-      b.onResolve({ filter: /^reimage:core$/ }, () => ({ path: 'reimage:core', external: true }));
       b.onResolve({ filter: /.*/ }, async (args) => {
         if (args.namespace === 'lazy-entry') return undefined;
         const file = await resolvedFile(b, args, 'lazy-script');
@@ -207,9 +207,9 @@ function lazyScriptPlugin(name, owner) {
         if (!other) return undefined;
         if (other === 'reimage') exported.add(file);
         else if (lazyEntries.get(file) !== other) throw new Error(`${name} imports ${file}, a module ${other} does not give`);
-        return { path: file, namespace: 'other-script' };
+        // An external's named imports are read from it as it is (a module's exports would be copied).
+        return { path: `reimage:core/${file}`, external: true };
       });
-      b.onLoad({ filter: /.*/, namespace: 'other-script' }, otherScriptModule('reimage:core'));
     },
   };
 }
