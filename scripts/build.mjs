@@ -1,14 +1,14 @@
 // Bundles the CLI with esbuild. Type checking is `npm run typecheck`; this only transpiles.
 //
-// dist/reimage.cjs is the whole CLI in one CommonJS script: bin/reimage loads it, and the single
-// executable (scripts/build-sea.mjs) is made from it, as a SEA's main script must be CommonJS.
-// Every dependency is bundled, so a run reads no file from node_modules; only google-auth-library
-// (application default credentials, loaded when a Google feature runs without a token file) stays
-// an optional external. The code a run may not need (registry, pipeline, vulnerability and
-// attestation code, `yaml`, `jsonpath-rfc9535`, `re2js`) is parsed but evaluated only on first use.
-// CommonJS also loads faster than ES modules: importing a built-in module into an ES module
-// builds a facade that reads each of its exports, and node:http's include undici, loaded lazily.
-// The version and the git commit are written in at build time.
+// The CLI is CommonJS scripts (see LAZY_SCRIPTS): dist/reimage.cjs, which bin/reimage loads and
+// the single executable (scripts/build-sea.mjs) runs, as a SEA's main script must be CommonJS,
+// and the scripts it loads on first use. Every dependency is bundled, so a run reads no file from
+// node_modules; only google-auth-library (application default credentials, loaded when a Google
+// feature runs without a token file) stays an optional external. Inside a script, code a run may
+// not need is parsed but evaluated only on first use. CommonJS also loads faster than ES modules:
+// importing a built-in module into an ES module builds a facade that reads each of its exports,
+// and node:http's include undici, loaded lazily. The version and the git commit are written in at
+// build time.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -124,7 +124,6 @@ async function resolvedFile(b, args, plugin) {
   if (resolved.errors.length > 0 || resolved.external || resolved.namespace !== 'file') return undefined;
   return path.relative(root, resolved.path);
 }
-
 
 /** Which script has each module a lazy script's entry gives (the main script's loader reads it). */
 const lazyEntries = new Map();
